@@ -1,0 +1,208 @@
+"""Grouped-query self-attention (``group_query`` in the attention factory)."""
+
+from __future__ import annotations
+
+from typing import Any, Dict, Optional, Tuple
+
+import keras
+
+from dl_techniques.layers.activations import ProbabilityOutput
+from dl_techniques.layers.attention.utils import (
+    build_attention_mask,
+    check_dropout_rate,
+    check_input_rank,
+    dot_product_attention,
+    merge_heads,
+    padding_mask_for_output,
+    resolve_head_dim,
+    split_heads,
+)
+from dl_techniques.layers.embedding import create_embedding_layer
+
+
+@keras.saving.register_keras_serializable(package="dl_techniques")
+class GroupedQueryAttention(keras.layers.Layer):
+    """Grouped-query attention (GQA): ``num_heads`` query heads share ``num_kv_heads`` key/value heads.
+
+    ``key_proj`` / ``value_proj`` produce only ``num_kv_heads`` heads; query head ``h`` uses
+    key/value head ``h // (num_heads // num_kv_heads)``. ``num_kv_heads == num_heads`` is
+    ordinary multi-head attention, ``num_kv_heads == 1`` is multi-query attention.
+
+    Input ``(batch, seq_len, features)``, output ``(batch, seq_len, dim)``.
+
+    :param dim: model (output) dimension.
+    :param num_heads: number of query heads.
+    :param num_kv_heads: number of key/value heads; must divide ``num_heads``.
+    :param head_dim: size of each head; ``dim // num_heads`` when ``None``.
+    :param dropout_rate: dropout on the attention weights.
+    :param use_bias: whether the projections have a bias.
+    :param causal: hide future keys from each query.
+    :param use_rope: rotate queries and keys with rotary position embeddings.
+    :param max_seq_len: longest sequence the rotary table covers (``use_rope`` only).
+    :param rope_theta: rotary base frequency (``use_rope`` only).
+    :param probability_type: ``ProbabilityOutput`` type used to normalise the scores.
+    :param probability_config: ``type_config`` of that ``ProbabilityOutput``.
+    :param kernel_initializer: initializer of the projection kernels.
+    :param bias_initializer: initializer of the projection biases.
+    :param kernel_regularizer: regularizer of the projection kernels.
+    :param bias_regularizer: regularizer of the projection biases.
+    """
+
+    def __init__(
+        self,
+        dim: int,
+        num_heads: int,
+        num_kv_heads: int,
+        head_dim: Optional[int] = None,
+        dropout_rate: float = 0.0,
+        use_bias: bool = False,
+        causal: bool = False,
+        use_rope: bool = False,
+        max_seq_len: int = 2048,
+        rope_theta: float = 10000.0,
+        probability_type: str = "softmax",
+        probability_config: Optional[Dict[str, Any]] = None,
+        kernel_initializer: Any = "glorot_uniform",
+        bias_initializer: Any = "zeros",
+        kernel_regularizer: Any = None,
+        bias_regularizer: Any = None,
+        **kwargs: Any,
+    ) -> None:
+        """Validate the configuration and create the (unbuilt) sub-layers."""
+        super().__init__(**kwargs)
+        self.head_dim = resolve_head_dim(dim, num_heads, head_dim)
+        check_dropout_rate(dropout_rate)
+        if not isinstance(num_kv_heads, int) or num_kv_heads <= 0:
+            raise ValueError(f"num_kv_heads must be a positive int, got {num_kv_heads!r}")
+        if num_heads % num_kv_heads != 0:
+            raise ValueError(
+                f"num_heads ({num_heads}) must be divisible by num_kv_heads ({num_kv_heads})"
+            )
+        self.dim = dim
+        self.num_heads = num_heads
+        self.num_kv_heads = num_kv_heads
+        self.num_groups = num_heads // num_kv_heads
+        self.dropout_rate = dropout_rate
+        self.use_bias = use_bias
+        self.causal = causal
+        self.use_rope = use_rope
+        self.max_seq_len = max_seq_len
+        self.rope_theta = rope_theta
+        self.probability_type = probability_type
+        self.probability_config = probability_config
+        self.kernel_initializer = keras.initializers.get(kernel_initializer)
+        self.bias_initializer = keras.initializers.get(bias_initializer)
+        self.kernel_regularizer = keras.regularizers.get(kernel_regularizer)
+        self.bias_regularizer = keras.regularizers.get(bias_regularizer)
+        self.supports_masking = True
+
+        inner_dim = self.num_heads * self.head_dim
+        kv_dim = self.num_kv_heads * self.head_dim
+        dense_kwargs = dict(
+            use_bias=use_bias,
+            kernel_initializer=self.kernel_initializer,
+            bias_initializer=self.bias_initializer,
+            kernel_regularizer=self.kernel_regularizer,
+            bias_regularizer=self.bias_regularizer,
+            dtype=self.dtype_policy,
+        )
+        self.query_proj = keras.layers.Dense(inner_dim, name="query_proj", **dense_kwargs)
+        self.key_proj = keras.layers.Dense(kv_dim, name="key_proj", **dense_kwargs)
+        self.value_proj = keras.layers.Dense(kv_dim, name="value_proj", **dense_kwargs)
+        self.output_proj = keras.layers.Dense(dim, name="output_proj", **dense_kwargs)
+        self.score_activation = ProbabilityOutput(
+            probability_type=probability_type,
+            type_config=probability_config,
+            name="score_activation",
+        )
+        self.attention_dropout = keras.layers.Dropout(
+            dropout_rate, name="attention_dropout", dtype=self.dtype_policy
+        )
+        self.rope = None
+        if use_rope:
+            self.rope = create_embedding_layer(
+                "rope",
+                head_dim=self.head_dim,
+                max_seq_len=max_seq_len,
+                rope_theta=rope_theta,
+                name="rope",
+            )
+
+    def build(self, input_shape: Tuple[Optional[int], ...]) -> None:
+        """Build the projections, the score activation and the optional RoPE layer."""
+        check_input_rank(input_shape, self.__class__.__name__)
+        batch, seq_len = input_shape[0], input_shape[1]
+        self.query_proj.build(input_shape)
+        self.key_proj.build(input_shape)
+        self.value_proj.build(input_shape)
+        self.output_proj.build((batch, seq_len, self.num_heads * self.head_dim))
+        score_shape = (batch, self.num_heads, seq_len, seq_len)
+        self.score_activation.build(score_shape)
+        self.attention_dropout.build(score_shape)
+        if self.rope is not None:
+            self.rope.build((batch, self.num_heads, seq_len, self.head_dim))
+        super().build(input_shape)
+
+    def call(self, inputs: Any, mask: Optional[Any] = None, training: Optional[bool] = None) -> Any:
+        """Attend over ``inputs``.
+
+        :param inputs: ``(batch, seq_len, features)``.
+        :param mask: optional mask (see :mod:`dl_techniques.layers.attention.utils`);
+            non-zero means attend.
+        :param training: enables the attention dropout.
+        :return: ``(batch, seq_len, dim)``.
+        """
+        query = split_heads(self.query_proj(inputs), self.num_heads, self.head_dim)
+        key = split_heads(self.key_proj(inputs), self.num_kv_heads, self.head_dim)
+        value = split_heads(self.value_proj(inputs), self.num_kv_heads, self.head_dim)
+        if self.rope is not None:
+            query = self.rope(query)
+            key = self.rope(key)
+        if self.num_groups > 1:
+            key = keras.ops.repeat(key, self.num_groups, axis=1)
+            value = keras.ops.repeat(value, self.num_groups, axis=1)
+        seq_len = keras.ops.shape(inputs)[1]
+        attention_mask = build_attention_mask(mask, seq_len, seq_len, causal=self.causal)
+        context = dot_product_attention(
+            query,
+            key,
+            value,
+            self.score_activation,
+            mask=attention_mask,
+            dropout=self.attention_dropout,
+            training=training,
+        )
+        return self.output_proj(merge_heads(context))
+
+    def compute_mask(self, inputs: Any, mask: Optional[Any] = None) -> Optional[Any]:
+        """Propagate a ``(batch, seq_len)`` padding mask; drop any other mask."""
+        return padding_mask_for_output(mask)
+
+    def compute_output_shape(self, input_shape: Tuple[Optional[int], ...]) -> Tuple[Optional[int], ...]:
+        """``(batch, seq_len, dim)``."""
+        return tuple(input_shape[:-1]) + (self.dim,)
+
+    def get_config(self) -> Dict[str, Any]:
+        """Serializable configuration (every constructor argument)."""
+        config = super().get_config()
+        config.update(
+            {
+                "dim": self.dim,
+                "num_heads": self.num_heads,
+                "num_kv_heads": self.num_kv_heads,
+                "head_dim": self.head_dim,
+                "dropout_rate": self.dropout_rate,
+                "use_bias": self.use_bias,
+                "causal": self.causal,
+                "use_rope": self.use_rope,
+                "max_seq_len": self.max_seq_len,
+                "rope_theta": self.rope_theta,
+                "probability_type": self.probability_type,
+                "probability_config": self.probability_config,
+                "kernel_initializer": keras.initializers.serialize(self.kernel_initializer),
+                "bias_initializer": keras.initializers.serialize(self.bias_initializer),
+                "kernel_regularizer": keras.regularizers.serialize(self.kernel_regularizer),
+                "bias_regularizer": keras.regularizers.serialize(self.bias_regularizer),
+            }
+        )
+        return config
