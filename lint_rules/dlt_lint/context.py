@@ -67,7 +67,7 @@ class FileContext:
         return self.start(node), self.start(node)
 
     def text(self, node: ast.AST) -> str:
-        seg = ast.get_source_segment(self.source, node)
+        seg = kf.source_segment(self.source, node)
         return seg if seg is not None else ast.unparse(node)
 
     def indent_of(self, lineno: int) -> str:

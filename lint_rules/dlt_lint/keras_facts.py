@@ -4,7 +4,9 @@
 from __future__ import annotations
 
 import ast
+import re
 from dataclasses import dataclass
+from functools import lru_cache
 
 from dlt_lint.semantic import Semantic
 
@@ -59,10 +61,42 @@ def _text(node: ast.expr | None, source: str | None) -> str | None:
     if node is None:
         return None
     if source is not None:
-        seg = ast.get_source_segment(source, node)
+        seg = source_segment(source, node)
         if seg is not None:
             return seg
     return ast.unparse(node)
+
+
+_NEWLINE = re.compile(r"\r\n|\r|\n")
+
+
+@lru_cache(maxsize=8)
+def _line_starts(source: str) -> tuple[int, ...]:
+    return (0, *(m.end() for m in _NEWLINE.finditer(source)), len(source))
+
+
+def source_segment(source: str, node: ast.AST) -> str | None:
+    """Same result as ``ast.get_source_segment`` without re-splitting ``source`` on every call
+    (that is quadratic for a large module with many nodes)."""
+    try:
+        first, last = node.lineno - 1, node.end_lineno - 1  # type: ignore[attr-defined]
+        col, end_col = node.col_offset, node.end_col_offset  # type: ignore[attr-defined]
+    except AttributeError:
+        return None
+    if last is None or end_col is None or first < 0:
+        return None
+    starts = _line_starts(source)
+    if last + 1 >= len(starts):
+        return None
+
+    def line(i: int) -> str:
+        return source[starts[i]:starts[i + 1]]
+
+    if first == last:
+        return line(first).encode()[col:end_col].decode()
+    head = line(first).encode()[col:].decode()
+    tail = line(last).encode()[:end_col].decode()
+    return head + source[starts[first + 1]:starts[last]] + tail
 
 
 def _is_super_get_config(node: ast.AST) -> bool:
