@@ -494,5 +494,24 @@ class UnbuiltSublayer(Rule):
                     return self.head(self.body(inputs))
             """,
             message_contains="`self.head`",
+            unsafe_fixes=True,
+            expected_fixed="""
+            import keras
+
+
+            class Net(keras.Model):
+                def __init__(self, **kwargs):
+                    super().__init__(**kwargs)
+                    self.body = keras.layers.Dense(8)
+                    self.head = keras.layers.Dense(1)
+
+                def build(self, input_shape):
+                    self.body.build(input_shape)
+                    self.head.build(input_shape)
+                    super().build(input_shape)
+
+                def call(self, inputs):
+                    return self.head(self.body(inputs))
+            """,
         ),
     ]
