@@ -20,12 +20,15 @@ import argparse
 import asyncio
 import logging
 import sys
+import threading
+from collections.abc import Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Sequence
+from typing import Any
 
 from lsprotocol import types
+from pygls.exceptions import JsonRpcException
 from pygls.lsp.server import LanguageServer
 from pygls.uris import to_fs_path
 
@@ -35,7 +38,13 @@ from dlt_lint.diagnostics import Diagnostic
 from dlt_lint.index import ProjectIndex, module_name_for
 from dlt_lint.linter import fix_source, lint_source, parse_source
 from dlt_lint.lsp_index import WorkspaceIndex, collect_extras, summarize_file
-from dlt_lint.lsp_text import UTF16, TextModel, minimal_edits, noqa_edit, to_lsp_diagnostic
+from dlt_lint.lsp_text import (
+    UTF16,
+    TextModel,
+    minimal_edits,
+    noqa_edit,
+    to_lsp_diagnostic,
+)
 
 logger = logging.getLogger("dlt_lint.lsp")
 
@@ -85,6 +94,7 @@ class DltLanguageServer(LanguageServer):
     """The dlt-lint language server (state shared by the feature handlers below)."""
 
     def __init__(self) -> None:
+        """Create the server with full-text document sync and one lint worker thread."""
         super().__init__(SOURCE, __version__, text_document_sync_kind=types.TextDocumentSyncKind.Full)
         self.debounce = DEFAULT_DEBOUNCE
         self.index_wait = 1.0
@@ -97,6 +107,7 @@ class DltLanguageServer(LanguageServer):
         self._results: dict[str, LintResult] = {}
         self.open_uris: set[str] = set()  # as the client spells them
         self._configs: dict[Path, tuple[LintConfig, str | None]] = {}
+        self._state_lock = threading.RLock()  # configs and index creation (loop and worker threads)
         self._reported_config_errors: set[str] = set()
         self._index: WorkspaceIndex | None = None
         self._index_root_checked = False
@@ -120,12 +131,14 @@ class DltLanguageServer(LanguageServer):
 
     @staticmethod
     def path_of(uri: str) -> Path | None:
+        """File-system path of a ``file:`` URI (None for other schemes)."""
         if not uri.startswith("file:"):
             return None
         fs = to_fs_path(uri)
         return Path(fs) if fs else None
 
     def is_python(self, uri: str) -> bool:
+        """True for documents the client calls Python (or ``.py``/``.pyi`` files)."""
         language = self.workspace.get_text_document(uri).language_id if uri in self.open_uris else None
         if language:
             return language == "python"
@@ -138,14 +151,15 @@ class DltLanguageServer(LanguageServer):
         directory = path.parent if path is not None else self._root()
         if directory is None:
             return LintConfig(), None
-        cached = self._configs.get(directory)
-        if cached is None:
-            try:
-                cached = (LintConfig.load(start=directory), None)
-            except ConfigError as exc:
-                cached = (LintConfig(root=directory), str(exc))
-            self._configs[directory] = cached
-        return cached
+        with self._state_lock:
+            cached = self._configs.get(directory)
+            if cached is None:
+                try:
+                    cached = (LintConfig.load(start=directory), None)
+                except ConfigError as exc:
+                    cached = (LintConfig(root=directory), str(exc))
+                self._configs[directory] = cached
+            return cached
 
     def _root(self) -> Path | None:
         try:
@@ -159,13 +173,14 @@ class DltLanguageServer(LanguageServer):
 
     def workspace_index(self) -> WorkspaceIndex | None:
         """The index of the workspace root, created (not yet built) on first use."""
-        if self._index is None and not self._index_root_checked and self.use_index:
-            self._index_root_checked = True
-            root = self._root()
-            if root is not None and root.is_dir():
-                config, _ = self.config_for(root / "__init__.py")
-                self._index = WorkspaceIndex(root, config, self.max_index_files, on_ready=self._index_ready)
-        return self._index
+        with self._state_lock:
+            if self._index is None and not self._index_root_checked and self.use_index:
+                self._index_root_checked = True
+                root = self._root()
+                if root is not None and root.is_dir():
+                    config, _ = self.config_for(root / "__init__.py")
+                    self._index = WorkspaceIndex(root, config, self.max_index_files, on_ready=self._index_ready)
+            return self._index
 
     def _index_ready(self) -> None:
         """Called from the build thread: re-lint documents linted without the full index."""
@@ -231,6 +246,7 @@ class DltLanguageServer(LanguageServer):
 
     # ------------------------------------------------------------------ scheduling (event loop)
     async def run_in_worker(self, fn: Any, *args: Any) -> Any:
+        """Run ``fn(*args)`` on the lint worker thread and await its result."""
         loop = asyncio.get_running_loop()
         return await loop.run_in_executor(self._executor, fn, *args)
 
@@ -269,6 +285,7 @@ class DltLanguageServer(LanguageServer):
                 del self._pending[uri]
 
     def publish(self, result: LintResult, version: int | None) -> None:
+        """Send ``result``'s findings (and a configuration error, once) to the client."""
         if result.config_error and result.config_error not in self._reported_config_errors:
             self._reported_config_errors.add(result.config_error)
             self.window_show_message(types.ShowMessageParams(
@@ -279,6 +296,7 @@ class DltLanguageServer(LanguageServer):
             uri=result.uri, diagnostics=diagnostics, version=version))
 
     def clear(self, uri: str) -> None:
+        """Drop pending work and results of ``uri`` and publish no diagnostics for it."""
         pending = self._pending.pop(uri, None)
         if pending is not None:
             pending.cancel()
@@ -297,12 +315,15 @@ class DltLanguageServer(LanguageServer):
         return await self.run_in_worker(self.analyze, uri, text)
 
     def reset_configs(self) -> None:
-        self._configs.clear()
+        """Forget the cached configurations and re-lint every open document."""
+        with self._state_lock:
+            self._configs.clear()
         self._reported_config_errors.clear()
         for uri in list(self.open_uris):
             self.schedule_lint(uri, 0.0)
 
     def stop_worker(self) -> None:
+        """Cancel pending lints and stop the worker thread (on shutdown)."""
         for pending in self._pending.values():
             pending.cancel()
         self._pending.clear()
@@ -319,10 +340,12 @@ class DltLanguageServer(LanguageServer):
         return types.WorkspaceEdit(changes={uri: edits})
 
     def can_resolve_edits(self) -> bool:
+        """True when the client resolves a code action's ``edit`` lazily."""
         props = _capability(self.client_capabilities, "text_document.code_action.resolve_support.properties", [])
         return "edit" in (props or [])
 
     async def code_actions(self, params: types.CodeActionParams) -> list[types.CodeAction]:
+        """Quick fixes, ``# noqa`` suppressions and fix-all for the requested range."""
         uri = params.text_document.uri
         result = await self.result_for(uri)
         if result is None or not result.diagnostics:
@@ -413,7 +436,7 @@ def create_server() -> DltLanguageServer:
                     types.Registration(id="dlt-lint-watch", method=types.WORKSPACE_DID_CHANGE_WATCHED_FILES,
                                        register_options=types.DidChangeWatchedFilesRegistrationOptions(
                                            watchers=watchers))]))
-            except Exception:  # the client declined: config edits then need a restart
+            except (JsonRpcException, RuntimeError):  # declined: config edits then need a restart
                 logger.info("client refused file watching")
 
     @server.feature(types.TEXT_DOCUMENT_DID_OPEN)

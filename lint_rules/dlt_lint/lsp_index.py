@@ -7,8 +7,8 @@ import logging
 import os
 import threading
 import time
+from collections.abc import Callable, Iterator
 from pathlib import Path
-from typing import Callable, Iterator
 
 from dlt_lint.config import LintConfig
 from dlt_lint.context import FileContext
@@ -90,6 +90,7 @@ class WorkspaceIndex:
 
     def __init__(self, root: Path, config: LintConfig, max_files: int = 20_000,
                  on_ready: Callable[[], None] | None = None) -> None:
+        """Index ``root`` (excluding what ``config`` excludes), at most ``max_files`` files."""
         self.root = root
         self.config = config
         self.max_files = max_files
@@ -120,6 +121,7 @@ class WorkspaceIndex:
 
     @property
     def ready(self) -> bool:
+        """True once the background build has finished."""
         return self._done.is_set()
 
     def _build(self) -> None:

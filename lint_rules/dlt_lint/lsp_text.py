@@ -28,7 +28,7 @@ UTF16 = types.PositionEncodingKind.Utf16
 UTF32 = types.PositionEncodingKind.Utf32
 
 _LINE_END = re.compile(r"\r\n|\r|\n")
-# A ``# noqa: CODE[, CODE...]`` comment (same shape the linter accepts).
+# A noqa comment with a list of codes (the shape the linter accepts).
 _NOQA_LIST = re.compile(r"#\s*noqa:\s*(?P<codes>[A-Z]+[0-9]+(?:\s*,?\s*[A-Z]+[0-9]+)*)", re.IGNORECASE)
 
 
@@ -68,6 +68,7 @@ class TextModel:
     encoding: str = UTF16
 
     def __post_init__(self) -> None:
+        """Compute the line starts and the file's newline."""
         self.starts = [0] + [m.end() for m in _LINE_END.finditer(self.text)]
         self.newline = detect_newline(self.text)
 
@@ -119,6 +120,7 @@ class TextModel:
         return types.TextEdit(range=self.lsp_range(edit.start, edit.end), new_text=content)
 
     def diagnostic_range(self, diagnostic: Diagnostic) -> types.Range:
+        """LSP range of a finding."""
         return self.lsp_range(diagnostic.start, diagnostic.end)
 
 
