@@ -23,7 +23,8 @@ MAX_FILE_BYTES = 2_000_000
 
 def collect_extras(parsed: ParsedFile, filename: str, config: LintConfig) -> None:
     """Store the cross-file facts of every rule with a ``collect`` hook in the file's summary."""
-    rules = [r for r in all_rules().values() if getattr(r, "collect_key", None)]
+    rules = list({r.collect_key: r for r in reversed(all_rules().values())
+                  if getattr(r, "collect_key", None)}.values())  # one rule per key, as the engine does
     if not rules:
         return
     ctx = FileContext(parsed.source, parsed.tree, filename, parsed.sem, ProjectIndex([parsed.summary]), config)
@@ -53,7 +54,7 @@ def summarize_file(path: Path, config: LintConfig) -> ModuleSummary | None:
     try:
         if path.stat().st_size > MAX_FILE_BYTES:
             return None
-        text = path.read_text(encoding="utf-8")
+        text = path.read_text(encoding="utf-8-sig")
     except (OSError, UnicodeDecodeError):
         return None
     return summarize_text(text, path, config)
