@@ -45,6 +45,7 @@ class LintConfig:
     preview: bool = False
     options: dict[str, Any] = field(default_factory=dict)  # the raw [tool.dlt-lint] table
     source: Path | None = None  # the file the settings came from
+    _ignored_cache: dict = field(default_factory=dict, repr=False, compare=False)
 
     # ------------------------------------------------------------------ loading
     @classmethod
@@ -102,11 +103,19 @@ class LintConfig:
 
     def ignored_for(self, filename: str) -> set[str]:
         """Codes ignored for ``filename`` by ``per-file-ignores`` (codes or prefixes expanded lazily)."""
+        if not self.per_file_ignores:
+            return set()
+        # Resolving the path is the costly part and every rule asks: remember per file.
+        key = (filename, id(self.per_file_ignores), len(self.per_file_ignores))
+        cached = self._ignored_cache.get(key)
+        if cached is not None:
+            return set(cached)
         rel = self.relative(filename)
         out: set[str] = set()
         for pattern, codes in self.per_file_ignores.items():
             if _glob_match(rel, pattern):
                 out.update(codes)
+        self._ignored_cache[key] = frozenset(out)
         return out
 
     def file_ignores(self, code: str, filename: str) -> bool:
@@ -130,6 +139,21 @@ class LintConfig:
             if _glob_match(rel, pattern):
                 return True
         return False
+
+    def is_excluded_entry(self, name: str, rel: str | None) -> bool:
+        """Exclusion test for a file or directory met while walking a tree: its base ``name``
+        against every pattern, and its path ``rel`` to the root (None: outside the root)."""
+        for pattern in self._exclude_patterns():
+            bare = pattern.replace("\\", "/").rstrip("/")
+            if "/" not in bare:  # a name pattern: matches the entry at any depth
+                if fnmatch.fnmatchcase(name, bare):
+                    return True
+            elif rel is not None and _glob_match(rel, pattern):  # anchored at the root
+                return True
+        return False
+
+    def _exclude_patterns(self) -> list[str]:
+        return self.exclude + self.extend_exclude
 
     # ------------------------------------------------------------------ options
     def option(self, key: str, default: Any = None) -> Any:

@@ -9,6 +9,8 @@ class?" by following imports and re-exports through the summaries.
 from __future__ import annotations
 
 import ast
+import copy
+import os
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Iterable
@@ -50,21 +52,34 @@ class ModuleSummary:
     extras: dict[str, Any] = field(default_factory=dict)
 
 
-def module_name_for(path: Path) -> tuple[str, bool]:
+def module_name_for(path: Path, memo: dict[str, str] | None = None) -> tuple[str, bool]:
     """Dotted module name of ``path`` from the chain of packages (``__init__.py``) above it.
 
     ``framework/dl_techniques/layers/attention/x.py`` -> ``dl_techniques.layers.attention.x``.
+    ``memo`` (directory -> package name) lets a caller naming many files of one tree check each
+    directory once.
     """
     path = path.resolve() if not path.is_absolute() else path
     is_package = path.name == "__init__.py"
-    parts = [] if is_package else [path.stem]
-    parent = path.parent
-    while (parent / "__init__.py").is_file():
-        parts.append(parent.name)
-        if parent.parent == parent:
-            break
-        parent = parent.parent
-    return ".".join(reversed(parts)), is_package
+    package = _package_of(str(path.parent), {} if memo is None else memo)
+    if is_package:
+        return package, True
+    return (f"{package}.{path.stem}" if package else path.stem), False
+
+
+def _package_of(directory: str, memo: dict[str, str]) -> str:
+    """Dotted package name of ``directory`` ("" when it holds no ``__init__.py``)."""
+    if directory in memo:
+        return memo[directory]
+    if not os.path.isfile(os.path.join(directory, "__init__.py")):
+        result = ""
+    else:
+        parent = os.path.dirname(directory)
+        name = os.path.basename(directory)
+        above = "" if parent == directory else _package_of(parent, memo)
+        result = f"{above}.{name}" if above else name
+    memo[directory] = result
+    return result
 
 
 def summarize(tree: ast.Module, sem: Semantic, source: str, path: str = "",
@@ -119,6 +134,16 @@ class ProjectIndex:
         if summary.module:
             self.modules[summary.module] = summary
         self._keras_memo = {}
+
+    def with_module(self, summary: ModuleSummary, extra_bases: Iterable[str] = ()) -> "ProjectIndex":
+        """A copy (of the same class) in which ``summary`` replaces the module of its name; the
+        original is not changed."""
+        clone = copy.copy(self)
+        clone.modules = dict(self.modules)
+        clone.extra_bases = self.extra_bases | {canonical(b) for b in extra_bases}
+        clone._keras_memo = {}
+        clone.add(summary)
+        return clone
 
     def find_class(self, qualname: str | None, _seen: frozenset[str] = frozenset()) -> ClassInfo | None:
         """The class ``qualname`` names, following re-exports between project modules."""

@@ -6,7 +6,7 @@ import ast
 import re
 import warnings
 from collections import defaultdict
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import PurePath
 from typing import Callable, Iterable, Sequence
 
@@ -188,11 +188,11 @@ def _with_current(project: ProjectIndex | None, summary: ModuleSummary, config: 
     extra = config.option("extra-keras-bases", []) or []
     if project is None:
         return ProjectIndex([summary], extra_bases=extra)
-    current = project.modules.get(summary.module)
-    if current is None or current.path != summary.path or current.classes.keys() != summary.classes.keys():
-        project = ProjectIndex(list(project.modules.values()), extra_bases=project.extra_bases | set(extra))
-        project.add(summary)
-    return project
+    if not summary.module or project.modules.get(summary.module) is summary:
+        return project
+    # The file's own facts come from the text being linted (the index may hold an older
+    # summary of it); the copy keeps the index's class so engine bookkeeping survives.
+    return project.with_module(summary, extra)
 
 
 # --------------------------------------------------------------------------- fixing
@@ -257,6 +257,7 @@ class FixResult:
     fixed: int  # number of fixes applied
     remaining: list[Diagnostic]  # diagnostics left after fixing
     error: str | None = None  # why the fixed result was discarded
+    codes: list[str] = field(default_factory=list)  # code of each applied fix
 
 
 def fix_source(source: str, filename: str = "<string>", config: LintConfig | None = None,
@@ -267,6 +268,7 @@ def fix_source(source: str, filename: str = "<string>", config: LintConfig | Non
     config = config or LintConfig()
     current = source
     fixed = 0
+    applied: list[str] = []
     diagnostics = lint_source(current, filename, config, project, module, is_package, rules)
     for _ in range(MAX_FIX_PASSES):
         fixes = select_fixes(diagnostics, current, unsafe)
@@ -284,8 +286,10 @@ def fix_source(source: str, filename: str = "<string>", config: LintConfig | Non
                              f"fix for {', '.join(codes)} produced invalid code ({exc}); file left unchanged")
         current = candidate
         fixed += len(fixes)
+        by_fix = {id(d.fix): d.code for d in diagnostics if d.fix is not None}
+        applied.extend(by_fix.get(id(f), "?") for f in fixes)
         diagnostics = lint_source(current, filename, config, project, module, is_package, rules)
-    return FixResult(current, fixed, diagnostics)
+    return FixResult(current, fixed, diagnostics, codes=applied)
 
 
 def lines_of(source: str) -> list[str]:
