@@ -5,8 +5,10 @@ from __future__ import annotations
 import fnmatch
 import hashlib
 import json
+import re
 import tomllib
 from dataclasses import dataclass, field
+from functools import lru_cache
 from pathlib import Path, PurePosixPath
 from typing import Any, Iterable
 
@@ -143,17 +145,11 @@ class LintConfig:
     def is_excluded_entry(self, name: str, rel: str | None) -> bool:
         """Exclusion test for a file or directory met while walking a tree: its base ``name``
         against every pattern, and its path ``rel`` to the root (None: outside the root)."""
-        for pattern in self._exclude_patterns():
-            bare = pattern.replace("\\", "/").rstrip("/")
-            if "/" not in bare:  # a name pattern: matches the entry at any depth
-                if fnmatch.fnmatchcase(name, bare):
-                    return True
-            elif rel is not None and _glob_match(rel, pattern):  # anchored at the root
-                return True
-        return False
-
-    def _exclude_patterns(self) -> list[str]:
-        return self.exclude + self.extend_exclude
+        names, anchored = _split_patterns(tuple(self.exclude + self.extend_exclude))
+        if names is not None and names.match(name):  # a name pattern matches at any depth
+            return True
+        # Path patterns are anchored at the root; ``dir/`` also matches the directory itself.
+        return rel is not None and any(_glob_match(rel, p) or rel == p.rstrip("/") for p in anchored)
 
     # ------------------------------------------------------------------ options
     def option(self, key: str, default: Any = None) -> Any:
@@ -182,6 +178,19 @@ def _read_table(path: Path, explicit: bool) -> dict[str, Any] | None:
             return {} if explicit else None
         return table
     return data  # a dedicated dlt-lint.toml: the table is the whole file
+
+
+@lru_cache(maxsize=32)
+def _split_patterns(patterns: tuple[str, ...]) -> tuple[re.Pattern[str] | None, tuple[str, ...]]:
+    """Name patterns (no ``/``) as one compiled regex, and the root-anchored path patterns."""
+    names, anchored = [], []
+    for pattern in patterns:
+        bare = pattern.replace("\\", "/").rstrip("/")
+        if "/" in bare:
+            anchored.append(pattern)
+        elif bare:
+            names.append(fnmatch.translate(bare))
+    return (re.compile("|".join(names)) if names else None), tuple(anchored)
 
 
 def _best_match(code: str, patterns: Iterable[str]) -> int:
