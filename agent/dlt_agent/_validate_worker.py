@@ -215,6 +215,19 @@ def max_diff(a: list[Any], b: list[Any]) -> tuple[bool, str]:
     return True, ""
 
 
+def _attribute_name(layer: Any, sub: Any) -> str:
+    """``self.<attr>`` (or ``self.<attr>[i]``) under which ``layer`` holds ``sub``, else its name."""
+    items = sorted(vars(layer).items(), key=lambda kv: kv[0].startswith("_"))  # public names first
+    for attr, value in items:
+        if value is sub:
+            return f"self.{attr}"
+        if isinstance(value, (list, tuple)):
+            for i, item in enumerate(value):
+                if item is sub:
+                    return f"self.{attr}[{i}]"
+    return repr(sub.name)
+
+
 def _call(layer: Any, x: Any) -> Any:
     try:
         params = inspect.signature(layer.call).parameters
@@ -237,9 +250,11 @@ class StageFailure(Exception):
 
 def _where(cls: type) -> tuple[str | None, int]:
     try:
-        return inspect.getsourcefile(cls), inspect.getsourcelines(cls)[1]
+        lines, start = inspect.getsourcelines(cls)
     except (OSError, TypeError):
         return None, 1
+    offset = next((i for i, line in enumerate(lines) if line.lstrip().startswith("class ")), 0)
+    return inspect.getsourcefile(cls), start + offset
 
 
 def check_class(cls: type, overrides: dict[str, Any], outdir: Path, job_id: str) -> dict[str, Any]:
@@ -284,7 +299,7 @@ def check_class(cls: type, overrides: dict[str, Any], outdir: Path, job_id: str)
         except Exception as exc:  # noqa: BLE001
             first_failure = first_failure or StageFailure("call", f"call with {label} input: {_error(exc)}")
             continue
-        lazy = [sub.name for sub in unbuilt if sub.weights]
+        lazy = [_attribute_name(candidate, sub) for sub in unbuilt if sub.weights]
         if lazy:
             raise StageFailure(
                 "build",

@@ -43,14 +43,13 @@ def _run_generate(kind: str, name: str, dest: Optional[Path], tests_dir: Optiona
         sys.stdout.write(json.dumps(result.to_json(), indent=2) + "\n")
     else:
         console = Console(highlight=False)
-        err = Console(stderr=True, highlight=False)
         console.print(f"[bold]dlt-agent {KINDS[kind].command}[/bold] {name}")
         result = generate(options, on_step=lambda r: print_step(console, r))
         if dry_run and result.ok:
             sys.stdout.write(result.diff())
         print_generation(console, result)
         if not result.ok:
-            err.print(f"dlt-agent: {result.failed_step}: {result.error}", markup=False)
+            sys.stderr.write(f"dlt-agent: {result.failed_step}: {result.error}\n")
     if not result.ok:
         raise typer.Exit(EXIT_USAGE if result.failed_step == "plan" else EXIT_FAILED)
 
@@ -147,7 +146,7 @@ def validate_command(
             resolved.extend(resolve_target(spec))
         report = validate_targets(resolved, backend or None, timeout, overrides)
     except ValueError as exc:
-        Console(stderr=True).print(f"dlt-agent validate: {exc}", markup=False)
+        sys.stderr.write(f"dlt-agent validate: {exc}\n")
         raise typer.Exit(EXIT_USAGE) from exc
     if json_output:
         data = report.to_json()

@@ -301,35 +301,52 @@ def _separator(elements: Sequence, open_ws: cst.BaseParenthesizableWhitespace) -
     return cst.Comma(whitespace_before=cst.SimpleWhitespace(""), whitespace_after=cst.SimpleWhitespace(" "))
 
 
-def _insert(elements: Sequence, index: int, new, open_ws: cst.BaseParenthesizableWhitespace) -> list:
-    """Insert ``new`` at ``index`` keeping the separators / trailing comma style."""
+def _insert(elements: Sequence, index: int, new, open_ws: cst.BaseParenthesizableWhitespace,
+            close_ws: cst.BaseParenthesizableWhitespace) -> tuple[list, cst.BaseParenthesizableWhitespace]:
+    """Insert ``new`` at ``index`` keeping the separators, the trailing-comma style and a
+    comment after the (previously) last element where it was.
+
+    :return: the new elements and the new whitespace before the closing bracket.
+    """
     elements = list(elements)
     if not elements:
-        return [new.with_changes(comma=cst.MaybeSentinel.DEFAULT)]
+        return [new.with_changes(comma=cst.MaybeSentinel.DEFAULT)], close_ws
     sep = _separator(elements, open_ws)
     if index < len(elements):
-        return elements[:index] + [new.with_changes(comma=sep)] + elements[index:]
+        return elements[:index] + [new.with_changes(comma=sep)] + elements[index:], close_ws
     last = elements[-1]
     trailing = last.comma
-    if isinstance(trailing, cst.Comma):
-        ws = trailing.whitespace_after
-        if isinstance(ws, cst.ParenthesizedWhitespace) and isinstance(sep.whitespace_after, cst.ParenthesizedWhitespace):
-            # Keep the last element's own comment; the new element takes the closing layout.
-            last = last.with_changes(comma=trailing.with_changes(whitespace_after=ws.with_changes(
-                empty_lines=[], indent=sep.whitespace_after.indent,
-                last_line=sep.whitespace_after.last_line)))
-            new = new.with_changes(comma=cst.Comma(
-                whitespace_before=cst.SimpleWhitespace(""),
-                whitespace_after=cst.ParenthesizedWhitespace(
-                    first_line=cst.TrailingWhitespace(), empty_lines=ws.empty_lines,
-                    indent=ws.indent, last_line=ws.last_line)))
-        else:
-            last = last.with_changes(comma=sep)
-            new = new.with_changes(comma=trailing)
-    else:
-        last = last.with_changes(comma=sep)
-        new = new.with_changes(comma=cst.MaybeSentinel.DEFAULT)
-    return elements[:-1] + [last, new]
+    has_trailing = isinstance(trailing, cst.Comma)
+    sep_ws = sep.whitespace_after
+    comma_ws = trailing.whitespace_after if has_trailing else None
+    if isinstance(sep_ws, cst.ParenthesizedWhitespace) and isinstance(comma_ws, cst.ParenthesizedWhitespace):
+        # "last,  # comment\n]": the comment stays with ``last``; ``new`` closes the list.
+        last = last.with_changes(comma=trailing.with_changes(whitespace_after=comma_ws.with_changes(
+            empty_lines=[], indent=sep_ws.indent, last_line=sep_ws.last_line)))
+        new = new.with_changes(comma=cst.Comma(
+            whitespace_before=cst.SimpleWhitespace(""),
+            whitespace_after=cst.ParenthesizedWhitespace(
+                first_line=cst.TrailingWhitespace(), empty_lines=comma_ws.empty_lines,
+                indent=comma_ws.indent, last_line=comma_ws.last_line)))
+        return elements[:-1] + [last, new], close_ws
+    if isinstance(sep_ws, cst.ParenthesizedWhitespace) and isinstance(close_ws, cst.ParenthesizedWhitespace):
+        # The line break (and maybe a comment) after ``last`` belongs to the closing bracket.
+        before = trailing.whitespace_before if has_trailing else cst.SimpleWhitespace("")
+        last = last.with_changes(comma=cst.Comma(
+            whitespace_before=before,
+            whitespace_after=cst.ParenthesizedWhitespace(
+                first_line=close_ws.first_line, empty_lines=[], indent=sep_ws.indent,
+                last_line=sep_ws.last_line)))
+        new = new.with_changes(comma=cst.Comma(whitespace_before=cst.SimpleWhitespace(""),
+                                               whitespace_after=cst.SimpleWhitespace(""))
+                               if has_trailing else cst.MaybeSentinel.DEFAULT)
+        close_ws = cst.ParenthesizedWhitespace(
+            first_line=cst.TrailingWhitespace(), empty_lines=close_ws.empty_lines,
+            indent=close_ws.indent, last_line=close_ws.last_line)
+        return elements[:-1] + [last, new], close_ws
+    last = last.with_changes(comma=sep)
+    new = new.with_changes(comma=trailing if has_trailing else cst.MaybeSentinel.DEFAULT)
+    return elements[:-1] + [last, new], close_ws
 
 
 def _quote_of(elements: Sequence) -> str:
@@ -499,9 +516,11 @@ def _edit_dict_statement(stmt: cst.BaseStatement, target: _Target, key: str, cla
         whitespace_before_colon=model.whitespace_before_colon if model else cst.SimpleWhitespace(""),
         whitespace_after_colon=model.whitespace_after_colon if model else cst.SimpleWhitespace(" "),
     )
-    elements = _insert(elements, len(elements), new_el, node.lbrace.whitespace_after)
+    elements, close = _insert(elements, len(elements), new_el, node.lbrace.whitespace_after,
+                              node.rbrace.whitespace_before)
     result.changes.append(f"{target.name}[{key!r}] added")
-    return _replace_value(stmt, node.with_changes(elements=elements))
+    new_node = node.with_changes(elements=elements, rbrace=node.rbrace.with_changes(whitespace_before=close))
+    return _replace_value(stmt, new_node)
 
 
 def _normalize(text: str) -> str:
@@ -530,9 +549,11 @@ def _edit_literal_statement(stmt: cst.BaseStatement, target: _Target, key: str,
         return stmt
     quote = _quote_of(node.slice)
     new_el = cst.SubscriptElement(slice=cst.Index(value=cst.SimpleString(_str(key, quote))))
-    elements = _insert(node.slice, len(node.slice), new_el, node.lbracket.whitespace_after)
+    elements, close = _insert(node.slice, len(node.slice), new_el, node.lbracket.whitespace_after,
+                              node.rbracket.whitespace_before)
     result.changes.append(f"{target.name} Literal gets {key!r}")
-    return _replace_value(stmt, node.with_changes(slice=elements))
+    new_node = node.with_changes(slice=elements, rbracket=node.rbracket.with_changes(whitespace_before=close))
+    return _replace_value(stmt, new_node)
 
 
 # --------------------------------------------------------------------------- imports
@@ -636,9 +657,9 @@ def export_from_package(source: str, module_dotted: str, class_name: str,
             if class_name in names:
                 continue
             if isinstance(value, cst.List):
-                open_ws = value.lbracket.whitespace_after
+                open_ws, close_ws = value.lbracket.whitespace_after, value.rbracket.whitespace_before
             elif value.lpar:
-                open_ws = value.lpar[0].whitespace_after
+                open_ws, close_ws = value.lpar[0].whitespace_after, value.rpar[-1].whitespace_before
             else:
                 result.notes.append(f"{path}: __all__ is an unparenthesized tuple; add {class_name} by hand")
                 continue
@@ -648,8 +669,14 @@ def export_from_package(source: str, module_dotted: str, class_name: str,
                 index = next((j for j, n in enumerate(names) if n > class_name), len(names))
             quote = _quote_of(value.elements)
             new_el = cst.Element(value=cst.SimpleString(_str(class_name, quote)))
-            elements = _insert(value.elements, index, new_el, open_ws)
-            body[i] = _replace_value(stmt, value.with_changes(elements=elements))  # type: ignore[arg-type]
+            elements, close = _insert(value.elements, index, new_el, open_ws, close_ws)
+            if isinstance(value, cst.List):
+                value = value.with_changes(elements=elements,
+                                           rbracket=value.rbracket.with_changes(whitespace_before=close))
+            else:
+                value = value.with_changes(elements=elements, rpar=[
+                    *value.rpar[:-1], value.rpar[-1].with_changes(whitespace_before=close)])
+            body[i] = _replace_value(stmt, value)  # type: ignore[arg-type]
             result.changes.append(f"__all__ gets {class_name!r}")
         else:
             result.notes.append(f"{path}: __all__ is not a list literal; add {class_name} by hand")
