@@ -76,7 +76,7 @@ def test_factories_create_new_types_and_validator_passes_on_both_backends(
     root = str(fw_module_copy.parent)
     targets = []
     checks = []
-    for kind, (name, dest, _extra, check) in GENERATORS.items():
+    for kind, (_name, _dest, _extra, check) in GENERATORS.items():
         result = generated[kind]
         module = f"{result.package}.{result.names.module_name}"
         targets.append(Target(module, result.names.class_name, None, root))

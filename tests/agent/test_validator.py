@@ -202,3 +202,15 @@ def test_resolve_target_spellings(broken_package: Path) -> None:
         resolve_target(str(broken_package / "missing.py"))
     with pytest.raises(ValueError):
         resolve_target("not a module!")
+
+
+def test_spawn_fallback_without_fork(broken_package: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Without ``os.fork`` (``DLT_AGENT_VALIDATOR_FORK=0``) a run and a load process are
+    spawned instead; the fresh loading process still exposes per-process state."""
+    monkeypatch.setenv("DLT_AGENT_VALIDATOR_FORK", "0")
+    targets = resolve_target(str(broken_package / "drifts.py")) + resolve_target(
+        f"{broken_package / 'good.py'}:Good")
+    report = validate_targets(targets, backends="jax", timeout=240, args={"gain": 0.5})
+    by_class = {r.class_name: r for r in report.results}
+    assert by_class["Drifts"].stage == "compare"
+    assert by_class["Good"].ok and by_class["Good"].passed[-2:] == ["load", "compare"]
