@@ -18,7 +18,7 @@ from dlt_lint.rule import Rule, all_rules
 from dlt_lint.semantic import Semantic
 
 PARSE_ERROR = "DLT000"
-MAX_FIX_PASSES = 10
+MAX_FIX_PASSES = 32
 
 _NOQA = re.compile(r"#\s*noqa(?::\s*(?P<codes>[A-Z]+[0-9]+(?:\s*,?\s*[A-Z]+[0-9]+)*))?", re.IGNORECASE)
 # Files that cannot define a Keras class need no Keras-class rule.
@@ -228,8 +228,18 @@ def apply_edits(source: str, edits: Iterable[Edit]) -> str:
 
 
 def select_fixes(diagnostics: Iterable[Diagnostic], source: str, unsafe: bool = False) -> list[Fix]:
-    """Fixes that can be applied together in one pass: no two touch the same text."""
+    """Fixes that can be applied together in one pass.
+
+    Fixes are computed on one snapshot of the file, so two fixes that edit different text can
+    still disagree (a parameter rename and a new ``get_config`` that lists the old name). A fix
+    therefore claims more than its edits: the span from its first to its last edit and, for
+    rules whose ``fix_scope`` is "class", the whole top-level class around each edit. Fixes
+    whose claims meet wait for a later pass, where they are recomputed on the updated text.
+    Import insertions claim only themselves: they add a line at the top and commute.
+    """
     starts = _offsets(source)
+    rules = all_rules()
+    classes: list[tuple[int, int]] | None = None
     taken: list[tuple[int, int]] = []
     chosen: list[Fix] = []
     for d in sorted(diagnostics, key=Diagnostic.sort_key):
@@ -237,13 +247,54 @@ def select_fixes(diagnostics: Iterable[Diagnostic], source: str, unsafe: bool = 
         if fix is None or (fix.applicability == "unsafe" and not unsafe) or not fix.edits:
             continue
         spans = [(_offset(starts, source, e.start), _offset(starts, source, e.end)) for e in fix.edits]
-        if any(_overlaps(s, t) for s in spans for t in taken):
-            continue  # applied in a later pass, never dropped
         if any(_overlaps(s, t) for i, s in enumerate(spans) for t in spans[i + 1:]):
             continue
-        taken.extend(spans)
+        body = [s for s, e in zip(spans, fix.edits) if not _is_import_insertion(e)] or spans
+        claim = [(min(s[0] for s in body), max(s[1] for s in body))]
+        rule = rules.get(d.code)
+        if rule is None or rule.fix_scope == "class":
+            if classes is None:
+                classes = _class_spans(source, starts)
+            claim += [c for c in classes if any(_overlaps(s, c) for s in body)]
+        claim += [s for s, e in zip(spans, fix.edits) if _is_import_insertion(e)]
+        if any(_overlaps(s, t) for s in claim for t in taken):
+            continue  # applied in a later pass, never dropped
+        taken.extend(claim)
         chosen.append(fix)
     return chosen
+
+
+def _class_spans(source: str, starts: list[int]) -> list[tuple[int, int]]:
+    """Offsets of every top-level class (decorators included)."""
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            tree = ast.parse(source)
+    except (SyntaxError, ValueError):
+        return [(0, len(source))]
+    out = []
+    for node in ast.walk(tree):
+        if isinstance(node, ast.ClassDef):
+            first = min([d.lineno for d in node.decorator_list] + [node.lineno])
+            end_row = node.end_lineno or node.lineno
+            end = starts[end_row] if end_row < len(starts) else len(source)
+            out.append((starts[first - 1], end))
+    # Keep only outermost classes.
+    out.sort()
+    outer: list[tuple[int, int]] = []
+    for span in out:
+        if outer and span[0] < outer[-1][1]:
+            continue
+        outer.append(span)
+    return outer
+
+
+def _is_import_insertion(edit: Edit) -> bool:
+    return (edit.start == edit.end and edit.start.column == 0
+            and _IMPORT_LINE.match(edit.content) is not None)
+
+
+_IMPORT_LINE = re.compile(r"(?:import|from)\s+[\w.]+(?:\s+import\s+[\w, ]+)?(?:\s+as\s+\w+)?\n?$")
 
 
 def _overlaps(a: tuple[int, int], b: tuple[int, int]) -> bool:

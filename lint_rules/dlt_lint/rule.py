@@ -59,6 +59,10 @@ class Rule:
     needles: ClassVar[tuple[str, ...]] = ()
     # The rule only looks inside Keras classes: skip the file when it defines none.
     keras_only: ClassVar[bool] = False
+    # What a fix of this rule may depend on. "class": the enclosing top-level class (renames,
+    # generated methods): no other fix inside that class is applied in the same pass.
+    # "edit": only the replaced text itself (a call or decorator rewritten in place).
+    fix_scope: ClassVar[Literal["class", "edit"]] = "class"
     VALID: ClassVar[list[str | Valid]] = []
     INVALID: ClassVar[list[Invalid]] = []
 

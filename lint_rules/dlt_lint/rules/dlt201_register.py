@@ -53,6 +53,8 @@ class MissingRegistration(Rule):
     """
 
     code = "DLT201"
+
+    fix_scope = "edit"
     name = "missing-register-serializable"
     summary = "Keras class is not decorated with @keras.saving.register_keras_serializable()"
     fix_availability = "safe"

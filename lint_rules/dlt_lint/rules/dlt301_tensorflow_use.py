@@ -261,6 +261,8 @@ class TensorFlowUse(Rule):
     """
 
     code = "DLT301"
+
+    fix_scope = "edit"
     name = "tensorflow-use"
     summary = "TensorFlow used in backend-agnostic code (use keras.ops; tf.GradientTape is allowed)"
     fix_availability = "sometimes"

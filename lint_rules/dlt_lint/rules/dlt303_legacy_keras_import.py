@@ -98,6 +98,8 @@ class LegacyKerasImport(Rule):
     """
 
     code = "DLT303"
+
+    fix_scope = "edit"
     name = "legacy-keras-import"
     summary = "Keras imported through tf.keras / tensorflow.keras or private keras.src"
     fix_availability = "sometimes"

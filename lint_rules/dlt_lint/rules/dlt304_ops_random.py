@@ -55,6 +55,8 @@ class OpsRandom(Rule):
     """
 
     code = "DLT304"
+
+    fix_scope = "edit"
     name = "keras-ops-random"
     summary = "keras.ops.random does not exist; use keras.random"
     fix_availability = "safe"

@@ -55,6 +55,8 @@ class KerasGradientTape(Rule):
     """
 
     code = "DLT305"
+
+    fix_scope = "edit"
     name = "keras-gradient-tape"
     summary = "keras.GradientTape does not exist; use tf.GradientTape"
     fix_availability = "safe"

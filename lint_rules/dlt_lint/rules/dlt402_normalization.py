@@ -98,6 +98,8 @@ class DirectNormalizationLayer(Rule):
     """
 
     code = "DLT402"
+
+    fix_scope = "edit"
     name = "direct-normalization-layer"
     summary = "Normalization layer constructed directly instead of via create_normalization_layer()"
     fix_availability = "safe"

@@ -69,6 +69,8 @@ class UnknownFactoryType(Rule):
     """
 
     code = "DLT406"
+
+    fix_scope = "edit"
     name = "unknown-factory-type"
     summary = "Factory call with an unknown type string or missing required parameters"
     fix_availability = "sometimes"

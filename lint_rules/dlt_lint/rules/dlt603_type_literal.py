@@ -44,6 +44,8 @@ class TypeLiteralMismatch(Rule):
     """
 
     code = "DLT603"
+
+    fix_scope = "edit"
     name = "type-literal-mismatch"
     summary = "AttentionType literal values differ from the attention registry keys"
     fix_availability = "safe"
