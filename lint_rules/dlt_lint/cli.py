@@ -357,30 +357,33 @@ def _with_subcommand(args: list[str]) -> list[str]:
     return ["check", *args]
 
 
-def main(argv: Optional[list[str]] = None) -> None:
-    """Console entry point (``dlt-lint``): exits with the run's exit code."""
-    args = _with_subcommand(list(sys.argv[1:] if argv is None else argv))
-    # A short-lived process that builds many long-lived objects (cached summaries and
-    # diagnostics): the cyclic collector would only re-scan them.
-    gc.disable()
+def run_cli(argv: list[str]) -> int:
+    """Run the command line with ``argv`` (without the program name); returns the exit code."""
+    args = _with_subcommand(list(argv))
     try:
         code = app(args=args, prog_name="dlt-lint", standalone_mode=False)
     except typer.Exit as exc:  # pragma: no cover - click returns it in non-standalone mode
         code = exc.exit_code
-    except typer.BadParameter as exc:
-        exc.show()
+    except typer.TyperException as exc:  # usage errors: bad option, bad value...
+        show = getattr(exc, "show", None)
+        if show is not None:
+            show()
+        else:
+            _err(f"error: {exc.format_message()}")
+        code = EXIT_ERROR
+    except typer.Abort:
+        _err("error: aborted")
         code = EXIT_ERROR
     except Exception as exc:
-        import click
-
-        if isinstance(exc, click.exceptions.ClickException):
-            exc.show()
-            code = EXIT_ERROR
-        elif isinstance(exc, click.exceptions.Abort):
-            _err("error: aborted")
-            code = EXIT_ERROR
-        else:
-            _err(f"error: internal error: {type(exc).__name__}: {exc}")
-            code = EXIT_ERROR
+        _err(f"error: internal error: {type(exc).__name__}: {exc}")
+        code = EXIT_ERROR
     sys.stdout.flush()
-    raise SystemExit(code if isinstance(code, int) else EXIT_CLEAN)
+    return code if isinstance(code, int) else EXIT_CLEAN
+
+
+def main(argv: Optional[list[str]] = None) -> None:
+    """Console entry point (``dlt-lint``): exits with the run's exit code."""
+    # A short-lived process that builds many long-lived objects (cached summaries and
+    # diagnostics): the cyclic collector would only re-scan them.
+    gc.disable()
+    raise SystemExit(run_cli(sys.argv[1:] if argv is None else argv))

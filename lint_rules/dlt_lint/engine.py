@@ -658,7 +658,7 @@ def _run(files: list[SourceFile], config: LintConfig, options: RunOptions | None
     every = list(files) + list(index_only)
     n = len(every)
     cache = Cache(config.root, enabled=options.use_cache)
-    tool = tool_fingerprint()
+    tool = tool_fingerprint() + ",".join(all_rules())  # a rule added at run time counts too
     config_fp = config.fingerprint()
     env = environment_fingerprint()
     extra_bases = config.option("extra-keras-bases", []) or []
