@@ -355,6 +355,7 @@ class _State:
     project_modules: frozenset[str] = frozenset()
     index: TrackingIndex | None = None
     options: RunOptions | None = None
+    keep_parsed: bool = False  # phase 1 hands its trees to phase 2 (in-process runs only)
 
 
 _STATE: _State | None = None
@@ -429,6 +430,7 @@ class _P1:
     record: LintRecord | None  # speculative (or definitive for unparsable files)
     parsed: int = 0
     final: bool = False  # the record does not depend on the project (DLT000)
+    kept: Any = None  # (SourceText, ParsedFile) when phase 2 runs in this process: no re-parse
 
 
 def _depends_on_project(summary: ModuleSummary, project_modules: frozenset[str]) -> bool:
@@ -465,7 +467,8 @@ def _phase1(task: tuple[int, SourceFile, bytes | None, bool]) -> _P1:
         index.log, index.own = {}, f.module
         diags = lint_source(src.text, f.display, config, index, f.module, f.is_package, parsed=parsed)
         record = LintRecord(index.log, diags)
-    return _P1(i, digest, parsed.summary, record, parsed=1)
+    kept = (src, parsed) if state.keep_parsed and f.lint else None
+    return _P1(i, digest, parsed.summary, record, parsed=1, kept=kept)
 
 
 @dataclass
@@ -484,26 +487,31 @@ class _P2:
     parsed: int = 0
 
 
-def _phase2(task: tuple[int, SourceFile, str | None, list[Diagnostic] | None]) -> _P2:
+def _phase2(task: tuple[int, SourceFile, str | None, list[Diagnostic] | None, Any]) -> _P2:
     """Lint ``f`` against the full index (unless ``known`` diagnostics are given) and, when
     fixing, compute the fixed text."""
-    i, f, expected, known = task
+    i, f, expected, known, kept = task
     state = _STATE
     assert state is not None and state.index is not None and state.options is not None
     config, index, options = state.config, state.index, state.options
-    digest, src = _read(f)
-    if isinstance(src, SourceError):
-        return _P2(i, digest, LintRecord({}, _error_diagnostic(f, str(src), config)))
+    if kept is not None:  # phase 1 ran in this process and kept the tree
+        digest, (src, parsed) = expected, kept
+    else:
+        digest, src = _read(f)
+        if isinstance(src, SourceError):
+            return _P2(i, digest, LintRecord({}, _error_diagnostic(f, str(src), config)))
+        parsed = None
     out = _P2(i, digest)
     diags = known
     if diags is None or digest != expected:
-        try:
-            parsed = _analyse(src.text, f, config)
-        except (SyntaxError, ValueError, RecursionError, MemoryError) as exc:
-            found = [parse_error(f.display, exc)] if config.is_enabled(PARSE_ERROR, False, f.display) else []
-            out.record, out.parsed = LintRecord({}, found), 1
-            return out
-        out.parsed = 1
+        if parsed is None:
+            try:
+                parsed = _analyse(src.text, f, config)
+            except (SyntaxError, ValueError, RecursionError, MemoryError) as exc:
+                found = [parse_error(f.display, exc)] if config.is_enabled(PARSE_ERROR, False, f.display) else []
+                out.record, out.parsed = LintRecord({}, found), 1
+                return out
+            out.parsed = 1
         current = dict.get(index.modules, f.module)
         if current is not None and current.path == f.path and digest == expected:
             parsed.summary = current  # same text as phase 1: keep the index (and its memo) as is
@@ -703,7 +711,9 @@ def _run(files: list[SourceFile], config: LintConfig, options: RunOptions | None
     if workers <= 1:  # in-process: hand over the bytes already read
         tasks = [(i, f, raw.get(i), spec) for i, f, _, spec in tasks]
     raw.clear()
-    state = _State(config, project_modules)
+    # Small in-process runs (one edited file) keep their trees for phase 2 instead of parsing twice.
+    state = _State(config, project_modules, keep_parsed=workers <= 1 and len(tasks) <= 64)
+    kept: dict[int, Any] = {}
     prog = (lambda k: options.progress("index", k, len(tasks))) if options.progress and tasks else None
     for res in _map(_phase1, tasks, state, workers, prog):
         stats.parsed += res.parsed
@@ -712,6 +722,8 @@ def _run(files: list[SourceFile], config: LintConfig, options: RunOptions | None
         records[res.i] = res.record if every[res.i].lint else None
         final[res.i] = res.final
         dirty[res.i] = res.content is not None
+        if res.kept is not None:
+            kept[res.i] = res.kept
 
     # ---------------------------------------------------------------- the project index
     index = TrackingIndex([s for s in summaries if s is not None], extra_bases)
@@ -743,19 +755,22 @@ def _run(files: list[SourceFile], config: LintConfig, options: RunOptions | None
             todo.append(i)
 
     # ---------------------------------------------------------------- phase 2: lint / fix
-    p2_tasks: list[tuple[int, SourceFile, str | None, list[Diagnostic] | None]] = []
+    p2_tasks: list[tuple[int, SourceFile, str | None, list[Diagnostic] | None, Any]] = []
     for i in todo:
-        p2_tasks.append((i, every[i], contents[i], None))
+        p2_tasks.append((i, every[i], contents[i], None, None))
     if options.fixing:
         pending = set(todo)
         for i, f in enumerate(every):
             rec = records[i]
             if f.lint and i not in pending and rec is not None and not final[i] \
                     and _fixable(rec.diagnostics, options.unsafe_fixes):
-                p2_tasks.append((i, f, contents[i], rec.diagnostics))
+                p2_tasks.append((i, f, contents[i], rec.diagnostics, None))
     outcomes: dict[int, FileOutcome] = {}
     if p2_tasks:
         workers2 = _workers_for(len(p2_tasks), options.jobs)
+        if workers2 <= 1 and kept:
+            p2_tasks = [(i, f, c, k, kept.get(i)) for i, f, c, k, _ in p2_tasks]
+        kept.clear()
         stats.workers = max(stats.workers, workers2)
         state2 = _State(config, project_modules, index, options)
         prog = (lambda k: options.progress("lint", k, len(p2_tasks))) if options.progress else None

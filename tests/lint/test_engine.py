@@ -119,7 +119,11 @@ def test_speculative_phase_one_result_is_kept_or_redone(tmp_path):
     s = result.stats
     assert s.files == 4 and s.linted == 4
     assert s.speculative_kept == 3 and s.speculative_dropped == 0
-    assert s.parsed == 5  # 4 in phase 1 + child.py again in phase 2
+    assert s.parsed == 4  # in-process: phase 2 reuses child.py's tree from phase 1
+    _, pooled = lint(tmp_path, ["pkg"], jobs=2)
+    assert pooled.stats.speculative_kept == 3
+    assert pooled.stats.parsed == 5  # workers: child.py is parsed again in phase 2
+    assert [d.to_json() for d in pooled.diagnostics] == [d.to_json() for d in result.diagnostics]
 
 
 def test_tracking_index_records_questions_and_validates_them():
