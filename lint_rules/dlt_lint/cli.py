@@ -16,15 +16,98 @@ import json
 import os
 import sys
 from pathlib import Path
-from typing import Annotated, Any, Optional
+from typing import Annotated, Any, Optional, get_args, get_origin
 
 import typer
+import typer.main
+from typer.core import TyperCommand, TyperGroup
 
 from dlt_lint import __version__
 
 SUBCOMMANDS = ("check", "rule", "rules")
 EXIT_CLEAN, EXIT_VIOLATIONS, EXIT_ERROR = 0, 1, 2
 PROGRESS_MIN_FILES = 50
+
+# ============================================================================ typer without pydantic
+_PLAIN: Any = None
+
+
+def _plain_param_class() -> Any:
+    global _PLAIN
+    if _PLAIN is None:
+        try:
+            from typer._coercion import PassThroughRuntimeParam
+        except ImportError:  # pragma: no cover - another typer
+            _PLAIN = False
+            return _PLAIN
+
+        class Plain(PassThroughRuntimeParam):  # type: ignore[misc, valid-type]
+            def _coerce_value(self, value: Any, param: Any, ctx: Any) -> Any:
+                ann = self.annotation
+                if get_origin(ann) is list:
+                    return [str(v) for v in (value if isinstance(value, (list, tuple)) else [value])]
+                if ann is int:
+                    try:
+                        number = int(value)
+                    except (TypeError, ValueError):
+                        raise typer.BadParameter(f"{value!r} is not a valid integer.", ctx=ctx,
+                                                 param=param) from None
+                    low = getattr(self.parameter_info, "min", None)
+                    if low is not None and number < low:
+                        raise typer.BadParameter(f"{number} is smaller than the minimum {low}.", ctx=ctx,
+                                                 param=param)
+                    return number
+                if ann is Path:
+                    return Path(value)
+                if ann is bool:
+                    return value if isinstance(value, bool) else str(value).lower() in ("1", "true", "yes", "on")
+                return str(value)
+
+        _PLAIN = Plain
+    return _PLAIN
+
+
+def _plain(param: Any) -> Any:
+    """Give ``param`` a direct value conversion instead of typer's pydantic one.
+
+    typer converts every option value through a pydantic ``TypeAdapter``; importing pydantic
+    and building the adapters costs about 0.2 s, as much as a whole warm lint run. Our
+    parameters are plain ``str`` / ``int`` / ``Path`` / ``bool`` / ``list[str]``, so they get a
+    converter that does just that. If typer's internals differ from what this expects, the
+    parameter is left alone and typer's own conversion runs.
+    """
+    plain = _plain_param_class()
+    desc = getattr(param, "type_descriptor", None)
+    if not plain or desc is None or not hasattr(param, "_runtime_param") or desc.file_annotation is not None:
+        return param
+    ann = desc.annotation
+    if ann in (str, int, Path, bool) or (get_origin(ann) is list and get_args(ann) == (str,)):
+        try:
+            param._runtime_param = plain(parameter_info=desc.parameter_info, annotation=ann)
+        except TypeError:  # pragma: no cover - another typer
+            pass
+    return param
+
+
+def _plain_coercion(command: Any) -> None:
+    """Apply :func:`_plain` to every parameter of ``command`` and its subcommands."""
+    stack = [command]
+    while stack:
+        cmd = stack.pop()
+        stack.extend(getattr(cmd, "commands", {}).values())
+        for param in getattr(cmd, "params", ()):
+            _plain(param)
+
+
+class _Group(TyperGroup):
+    def get_help_option(self, ctx: Any) -> Any:  # created afresh on every parse
+        return _plain(super().get_help_option(ctx))
+
+
+class _Command(TyperCommand):
+    def get_help_option(self, ctx: Any) -> Any:
+        return _plain(super().get_help_option(ctx))
+
 
 app = typer.Typer(
     name="dlt-lint",
@@ -33,6 +116,7 @@ app = typer.Typer(
     add_completion=False,
     no_args_is_help=False,
     pretty_exceptions_enable=False,
+    cls=_Group,
     context_settings={"help_option_names": ["-h", "--help"]},
 )
 
@@ -69,7 +153,7 @@ def _root(
 
 
 # ============================================================================ check
-@app.command("check")
+@app.command("check", cls=_Command)
 def check(
     paths: Annotated[Optional[list[str]], typer.Argument(help="Files or directories (default: .).",
                                                           show_default=False)] = None,
@@ -304,7 +388,7 @@ def _summary(diags: list[Any], fixed: int, fixing: bool, unsafe: bool) -> str:
 _FIX_LABEL = {"none": "-", "safe": "safe", "unsafe": "unsafe", "sometimes": "sometimes"}
 
 
-@app.command("rule")
+@app.command("rule", cls=_Command)
 def rule(code: Annotated[str, typer.Argument(help="A rule code, e.g. DLT203.")]) -> None:
     """Print one rule's documentation."""
     from dlt_lint.rule import all_rules
@@ -321,7 +405,7 @@ def rule(code: Annotated[str, typer.Argument(help="A rule code, e.g. DLT203.")])
     raise typer.Exit(EXIT_CLEAN)
 
 
-@app.command("rules")
+@app.command("rules", cls=_Command)
 def rules_command(
     output_format: Annotated[str, typer.Option("--output-format", help="text or json.",
                                                case_sensitive=False)] = "text",
@@ -361,7 +445,9 @@ def run_cli(argv: list[str]) -> int:
     """Run the command line with ``argv`` (without the program name); returns the exit code."""
     args = _with_subcommand(list(argv))
     try:
-        code = app(args=args, prog_name="dlt-lint", standalone_mode=False)
+        command = typer.main.get_command(app)
+        _plain_coercion(command)
+        code = command.main(args=args, prog_name="dlt-lint", standalone_mode=False)
     except typer.Exit as exc:  # pragma: no cover - click returns it in non-standalone mode
         code = exc.exit_code
     except typer.TyperException as exc:  # usage errors: bad option, bad value...
