@@ -155,29 +155,37 @@ def _root(
 # ============================================================================ check
 @app.command("check", cls=_Command)
 def check(
-    paths: Annotated[Optional[list[str]], typer.Argument(help="Files or directories (default: .).",
-                                                          show_default=False)] = None,
+    paths: Annotated[Optional[list[str]], typer.Argument(
+        help="Files or directories (default: .).", show_default=False)] = None,
     fix: Annotated[bool, typer.Option("--fix", help="Apply safe fixes.")] = False,
-    unsafe_fixes: Annotated[bool, typer.Option("--unsafe-fixes",
-                                               help="Also apply fixes that may change behaviour or public API.")] = False,
-    diff: Annotated[bool, typer.Option("--diff", help="Print the fixes as a unified diff; write nothing.")] = False,
+    unsafe_fixes: Annotated[bool, typer.Option(
+        "--unsafe-fixes", help="Also apply fixes that may change behaviour or public API.")] = False,
+    diff: Annotated[bool, typer.Option(
+        "--diff", help="Print the fixes as a unified diff; write nothing.")] = False,
     show_fixes: Annotated[bool, typer.Option("--show-fixes", help="List the fixes applied by --fix.")] = False,
-    select: Annotated[Optional[str], typer.Option("--select", help="Rule codes or prefixes to enable (comma list; ALL).")] = None,
+    select: Annotated[Optional[str], typer.Option(
+        "--select", help="Rule codes or prefixes to enable (comma list; ALL).")] = None,
     ignore: Annotated[Optional[str], typer.Option("--ignore", help="Rule codes or prefixes to disable.")] = None,
-    extend_select: Annotated[Optional[str], typer.Option("--extend-select", help="Codes to enable on top of the selection.")] = None,
-    extend_exclude: Annotated[Optional[str], typer.Option("--extend-exclude", help="More exclusion patterns (comma list).")] = None,
+    extend_select: Annotated[Optional[str], typer.Option(
+        "--extend-select", help="Codes to enable on top of the selection.")] = None,
+    extend_exclude: Annotated[Optional[str], typer.Option(
+        "--extend-exclude", help="More exclusion patterns (comma list).")] = None,
     preview: Annotated[bool, typer.Option("--preview", help="Enable preview rules.")] = False,
-    statistics: Annotated[bool, typer.Option("--statistics", help="Show counts per rule instead of each violation.")] = False,
+    statistics: Annotated[bool, typer.Option(
+        "--statistics", help="Show counts per rule instead of each violation.")] = False,
     exit_zero: Annotated[bool, typer.Option("--exit-zero", help="Exit 0 even when violations are found.")] = False,
     no_cache: Annotated[bool, typer.Option("--no-cache", help="Neither read nor write the cache.")] = False,
-    config: Annotated[Optional[Path], typer.Option("--config", help="Configuration file (pyproject.toml or a dlt-lint TOML).",
-                                                   dir_okay=False)] = None,
-    output_format: Annotated[str, typer.Option("--output-format", help="full, concise, json, sarif or github.",
-                                               case_sensitive=False)] = "full",
-    force_exclude: Annotated[bool, typer.Option("--force-exclude", help="Apply exclusions to files named on the command line too.")] = False,
-    jobs: Annotated[Optional[int], typer.Option("--jobs", "-j", min=1, help="Worker processes (default: one per CPU).")] = None,
+    config: Annotated[Optional[Path], typer.Option(
+        "--config", help="Configuration file (pyproject.toml or a dlt-lint TOML).", dir_okay=False)] = None,
+    output_format: Annotated[str, typer.Option(
+        "--output-format", help="full, concise, json, sarif or github.", case_sensitive=False)] = "full",
+    force_exclude: Annotated[bool, typer.Option(
+        "--force-exclude", help="Apply exclusions to files named on the command line too.")] = False,
+    jobs: Annotated[Optional[int], typer.Option(
+        "--jobs", "-j", min=1, help="Worker processes (default: one per CPU).")] = None,
     quiet: Annotated[bool, typer.Option("--quiet", "-q", help="Print violations only, no summary.")] = False,
-    verbose: Annotated[bool, typer.Option("--verbose", "-v", help="Print run statistics (cache use, timing) on stderr.")] = False,
+    verbose: Annotated[bool, typer.Option(
+        "--verbose", "-v", help="Print run statistics (cache use, timing) on stderr.")] = False,
 ) -> None:
     """Lint PATHS (files or directories; default: the current directory)."""
     from dlt_lint import output as out
@@ -201,7 +209,7 @@ def check(
         cfg = LintConfig.load(config, start=start.absolute())
     except ConfigError as exc:
         _err(f"error: invalid configuration: {exc}")
-        raise typer.Exit(EXIT_ERROR)
+        raise typer.Exit(EXIT_ERROR) from None
     if select is not None:
         cfg.select = sel
     cfg.extend_select = cfg.extend_select + ext
@@ -222,12 +230,12 @@ def check(
         raise
     except KeyboardInterrupt:
         _err("error: interrupted")
-        raise typer.Exit(EXIT_ERROR)
+        raise typer.Exit(EXIT_ERROR) from None
     except Exception as exc:  # an internal error: one line, exit 2
         _err(f"error: internal error: {type(exc).__name__}: {exc}")
         if os.environ.get("DLT_LINT_DEBUG"):
             raise
-        raise typer.Exit(EXIT_ERROR)
+        raise typer.Exit(EXIT_ERROR) from exc
     if code == EXIT_VIOLATIONS and exit_zero:
         code = EXIT_CLEAN
     raise typer.Exit(code)

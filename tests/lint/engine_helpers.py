@@ -44,7 +44,10 @@ class Block(keras.layers.Layer):
 """
 
 
-def write(root: Path, files: dict[str, str], pyproject: str | None = "[tool.dlt-lint]\nselect = [\"DLT000\", \"DLT201\"]\n") -> Path:
+DEFAULT_PYPROJECT = '[tool.dlt-lint]\nselect = ["DLT000", "DLT201"]\n'
+
+
+def write(root: Path, files: dict[str, str], pyproject: str | None = DEFAULT_PYPROJECT) -> Path:
     """Create ``files`` (dedented) under ``root`` with a ``pyproject.toml``; returns ``root``."""
     root.mkdir(parents=True, exist_ok=True)
     if pyproject is not None:

@@ -10,13 +10,19 @@ import sys
 from pathlib import Path
 
 import pytest
-
 from dlt_lint.cache import CACHE_DIR_NAME, Cache, CacheEntry
 from dlt_lint.config import LintConfig
 from dlt_lint.discovery import discover
 from dlt_lint.engine import RunOptions, run
 from dlt_lint.rule import Rule
-from tests.lint.engine_helpers import DLT_LINT, UNREGISTERED, cli, registered_rules, write
+
+from tests.lint.engine_helpers import (
+    DLT_LINT,
+    UNREGISTERED,
+    cli,
+    registered_rules,
+    write,
+)
 
 BASE = """\
 import keras

@@ -7,7 +7,6 @@ import os
 from pathlib import Path
 
 import pytest
-
 from dlt_lint import files as files_module
 from dlt_lint.config import LintConfig
 from dlt_lint.discovery import discover
@@ -16,7 +15,14 @@ from dlt_lint.files import SourceError, read_bytes
 from dlt_lint.index import ModuleSummary
 from dlt_lint.linter import parse_source
 from dlt_lint.rule import Rule
-from tests.lint.engine_helpers import REGISTERED, UNREGISTERED, cli, registered_rules, write
+
+from tests.lint.engine_helpers import (
+    REGISTERED,
+    UNREGISTERED,
+    cli,
+    registered_rules,
+    write,
+)
 
 BASE = """\
 import keras
@@ -313,7 +319,8 @@ class OptionEcho(Rule):
 
 
 def test_rule_options_from_pyproject_reach_rules(tmp_path, capsys):
-    write(tmp_path, {"m.py": "x = 1\n"}, pyproject='[tool.dlt-lint]\nselect = ["DLT990"]\n[tool.dlt-lint.test]\nflag = "on"\n')
+    write(tmp_path, {"m.py": "x = 1\n"},
+          pyproject='[tool.dlt-lint]\nselect = ["DLT990"]\n[tool.dlt-lint.test]\nflag = "on"\n')
     with registered_rules(("DLT990", OptionEcho)):
         code, out, _ = cli(["m.py", "--output-format", "concise", "--no-cache"], tmp_path, capsys)
         assert code == 1 and out.splitlines()[0] == "m.py:1:1: DLT990 flag=on"
@@ -327,7 +334,8 @@ def test_extra_keras_bases_option(tmp_path, capsys):
     write(tmp_path, {"m.py": text}, pyproject='[tool.dlt-lint]\nselect = ["DLT201"]\n')
     code, _, _ = cli(["m.py", "--no-cache"], tmp_path, capsys)
     assert code == 0
-    (tmp_path / "pyproject.toml").write_text('[tool.dlt-lint]\nselect = ["DLT201"]\nextra-keras-bases = ["mylib.Base"]\n')
+    (tmp_path / "pyproject.toml").write_text(
+        '[tool.dlt-lint]\nselect = ["DLT201"]\nextra-keras-bases = ["mylib.Base"]\n')
     code, out, _ = cli(["m.py", "--no-cache", "--output-format", "concise"], tmp_path, capsys)
     assert code == 1 and "m.py:4:7: DLT201" in out
 

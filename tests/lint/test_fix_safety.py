@@ -8,9 +8,15 @@ import stat
 from pathlib import Path
 
 import pytest
-
 from dlt_lint.rule import Rule
-from tests.lint.engine_helpers import REGISTERED, UNREGISTERED, cli, registered_rules, write
+
+from tests.lint.engine_helpers import (
+    REGISTERED,
+    UNREGISTERED,
+    cli,
+    registered_rules,
+    write,
+)
 
 pytestmark = pytest.mark.usefixtures("pinned_tool")
 

@@ -6,9 +6,9 @@ import json
 import re
 
 import pytest
-
 from dlt_lint.diagnostics import Diagnostic, Edit, Fix, Position
 from dlt_lint.output import format_github, format_json, format_sarif
+
 from tests.lint.engine_helpers import UNREGISTERED, cli, subprocess_cli, write
 
 TWO_FILES = {"pkg/__init__.py": "", "pkg/bad.py": UNREGISTERED, "pkg/other.py": UNREGISTERED + "\n\nprint(1)\n"}
@@ -103,14 +103,16 @@ def test_github_annotations(project, capsys):
     lines = out.splitlines()
     assert len(lines) == 3 and all(GITHUB.match(line) for line in lines)
     m = GITHUB.match(lines[0])
-    assert (m["file"], m["line"], m["col"], m["el"], m["ec"], m["code"]) == ("pkg/bad.py", "4", "7", "4", "12", "DLT201")
+    assert (m["file"], m["line"], m["col"], m["el"], m["ec"], m["code"]) == (
+        "pkg/bad.py", "4", "7", "4", "12", "DLT201")
     assert "not registered" in m["msg"]
 
 
 def test_github_escapes_properties_and_data():
     d = Diagnostic("DLT201", "50% done\nnext", "a,b:c.py", Position(1, 0), Position(1, 1))
     line = format_github([d])
-    assert line == "::error file=a%2Cb%3Ac.py,line=1,col=1,endLine=1,endColumn=2,title=DLT201::DLT201 50%25 done%0Anext\n"
+    assert line == ("::error file=a%2Cb%3Ac.py,line=1,col=1,endLine=1,endColumn=2,title=DLT201::"
+                    "DLT201 50%25 done%0Anext\n")
 
 
 def test_concise_is_one_line_each(project, capsys):
