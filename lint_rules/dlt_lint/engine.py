@@ -371,6 +371,14 @@ def _init_worker(state: _State) -> None:
     gc.set_threshold(50_000, 50, 100)
 
 
+def _init_pool_worker(state: _State) -> None:
+    _init_worker(state)
+    # The parent runs with the collector off; a worker parses many files and may leave
+    # cycles behind, so collect (rarely) without rescanning what it inherited.
+    gc.freeze()
+    gc.enable()
+
+
 def _collectors() -> list[type[Rule]]:
     seen: dict[str, type[Rule]] = {}
     for rule in all_rules().values():
@@ -599,7 +607,7 @@ def _map(func: Callable[[Any], Any], tasks: list[Any], state: _State, workers: i
                 gc.disable()
         return
     chunk = max(1, min(32, len(tasks) // (workers * 6)))
-    with _context().Pool(workers, initializer=_init_worker, initargs=(state,)) as pool:
+    with _context().Pool(workers, initializer=_init_pool_worker, initargs=(state,)) as pool:
         for n, result in enumerate(pool.imap_unordered(func, tasks, chunksize=chunk), 1):
             yield result
             if progress:
