@@ -24,7 +24,7 @@ from typer.core import TyperCommand, TyperGroup
 
 from dlt_lint import __version__
 
-SUBCOMMANDS = ("check", "rule", "rules")
+SUBCOMMANDS = ("check", "rule", "rules", "server")
 EXIT_CLEAN, EXIT_VIOLATIONS, EXIT_ERROR = 0, 1, 2
 PROGRESS_MIN_FILES = 50
 
@@ -186,6 +186,11 @@ def check(
     quiet: Annotated[bool, typer.Option("--quiet", "-q", help="Print violations only, no summary.")] = False,
     verbose: Annotated[bool, typer.Option(
         "--verbose", "-v", help="Print run statistics (cache use, timing) on stderr.")] = False,
+    runtime: Annotated[bool, typer.Option(
+        "--runtime", help="Also run the serialization round trip of every Keras class (DLT901; "
+                          "needs Keras).")] = False,
+    runtime_timeout: Annotated[float, typer.Option(
+        "--runtime-timeout", min=1.0, help="Seconds allowed per backend for --runtime.")] = 300.0,
 ) -> None:
     """Lint PATHS (files or directories; default: the current directory)."""
     from dlt_lint import output as out
@@ -225,7 +230,8 @@ def check(
     try:
         code = _run_check(targets, cfg, rules, fmt=fmt, fix=fix, unsafe=unsafe_fixes, diff=diff,
                           show_fixes=show_fixes, statistics=statistics, no_cache=no_cache,
-                          force_exclude=force_exclude, jobs=jobs, quiet=quiet, verbose=verbose)
+                          force_exclude=force_exclude, jobs=jobs, quiet=quiet, verbose=verbose,
+                          runtime=runtime, runtime_timeout=runtime_timeout)
     except typer.Exit:
         raise
     except KeyboardInterrupt:
@@ -276,7 +282,8 @@ def _read_lines(filename: str, path: str) -> list[str] | None:
 
 def _run_check(targets: list[str], cfg: Any, rules: dict[str, Any], *, fmt: str, fix: bool, unsafe: bool,
                diff: bool, show_fixes: bool, statistics: bool, no_cache: bool, force_exclude: bool,
-               jobs: int | None, quiet: bool, verbose: bool) -> int:
+               jobs: int | None, quiet: bool, verbose: bool, runtime: bool = False,
+               runtime_timeout: float = 300.0) -> int:
     from dlt_lint import output as out
     from dlt_lint.discovery import discover
     from dlt_lint.engine import RunOptions, run
@@ -320,6 +327,11 @@ def _run_check(targets: list[str], cfg: Any, rules: dict[str, Any], *, fmt: str,
     diags = [d for o in result.outcomes
              for d in sorted(o.diagnostics, key=lambda d: (d.start.row, d.start.column, d.code))]
     fixed = sum(len(o.fixed_codes) for o in result.outcomes)
+    if runtime:
+        runtime_diags = _runtime_check(result.outcomes, cfg, runtime_timeout)
+        if runtime_diags is None:
+            return EXIT_ERROR
+        diags.extend(runtime_diags)
 
     if statistics:
         stats = out.statistics(diags, rules, unsafe)
@@ -352,6 +364,37 @@ def _run_check(targets: list[str], cfg: Any, rules: dict[str, Any], *, fmt: str,
     if error_exit is not None:
         return error_exit
     return EXIT_VIOLATIONS if diags else EXIT_CLEAN
+
+
+def _runtime_check(outcomes: list[Any], cfg: Any, timeout: float) -> list[Any] | None:
+    """DLT901 diagnostics from the serialization validator of dlt-agent (imported lazily: the
+    agent builds on the linter, not the reverse). None when it cannot run."""
+    from dlt_lint.diagnostics import Diagnostic
+
+    candidates = {}
+    for o in outcomes:
+        if not cfg.is_enabled("DLT901", False, o.file.display):
+            continue
+        try:
+            with open(o.file.path, "rb") as fh:
+                data = fh.read()
+        except OSError:
+            continue
+        if b"class " in data and b"keras" in data:
+            candidates[os.path.realpath(o.file.path)] = o.file.display
+    if not candidates:
+        return []
+    try:
+        from dlt_agent.validator import validate_paths
+    except ImportError as exc:
+        _err(f"error: --runtime needs dlt-agent and Keras (pip install 'dlt-devkit[framework]'): {exc}")
+        return None
+    found = validate_paths(sorted(candidates), timeout=timeout)
+    out = []
+    for d in found:
+        display = candidates.get(os.path.realpath(d.filename), d.filename)
+        out.append(Diagnostic(d.code, d.message, display, d.start, d.end, d.fix, d.url))
+    return out
 
 
 def _fix_report(outcomes: list[Any], rules: dict[str, Any]) -> str:
@@ -436,6 +479,16 @@ def rules_command(
     widths = [max(len(row[i]) for row in rows) for i in range(4)]
     lines = ["  ".join(cell.ljust(widths[i]) for i, cell in enumerate(row[:4])) + "  " + row[4] for row in rows]
     sys.stdout.write("\n".join(lines) + "\n")
+    raise typer.Exit(EXIT_CLEAN)
+
+
+@app.command("server", cls=_Command, context_settings={"allow_extra_args": True,
+                                                         "ignore_unknown_options": True})
+def server(ctx: typer.Context) -> None:
+    """Start the language server on stdio (editor integration)."""
+    from dlt_lint import lsp
+
+    lsp.main(list(ctx.args))
     raise typer.Exit(EXIT_CLEAN)
 
 

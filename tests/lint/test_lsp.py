@@ -169,13 +169,14 @@ class Session:
 
 def run_session(tmp_path: Path, scenario: Callable[[Session], Awaitable[Any]],
                 capabilities: types.ClientCapabilities | None = None,
-                options: dict[str, Any] | None = None) -> int:
+                options: dict[str, Any] | None = None,
+                command: tuple[str, ...] = (sys.executable, "-m", "dlt_lint.lsp")) -> int:
     """Start a server in ``tmp_path``, run ``scenario``, shut down; returns the exit code."""
     (tmp_path / "pyproject.toml").write_text(PYPROJECT, encoding="utf-8")
 
     async def main() -> int:
         client = LanguageClient("dlt-lint-test", "0")
-        await client.start_io(sys.executable, "-m", "dlt_lint.lsp")
+        await client.start_io(*command)
         session = Session(client, tmp_path)
         try:
             init = await asyncio.wait_for(client.initialize_async(types.InitializeParams(
@@ -484,3 +485,13 @@ def test_unsafe_fixes_are_titled_and_not_preferred(tmp_path: Path) -> None:
     assert len(fix_all) == 1
     assert apply_workspace_edit(text, uri, fix_all[0].edit) == "x = 1\ny = 3\n"
     server.stop_worker()
+
+
+def test_cli_server_subcommand_speaks_lsp(tmp_path: Path) -> None:
+    """`dlt-lint server` is the same server, started through the command line."""
+    async def scenario(s: Session) -> None:
+        diags = await s.open("block.py", VIOLATION)
+        assert [d.code for d in diags] == ["DLT201"]
+
+    code = run_session(tmp_path, scenario, command=(sys.executable, "-m", "dlt_lint", "server"))
+    assert code == 0
