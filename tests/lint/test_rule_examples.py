@@ -30,5 +30,8 @@ def test_rule_is_documented(code):
     if code != "DLT000":
         for section in ("What it does", "Why", "Example", "Use instead"):
             assert section in doc, f"{code} documentation lacks '{section}'"
+    # DLT000 (parse errors) and DLT901 (runtime round trip) are emitted by the engine and the
+    # validator, not by a tree visit: they have no examples to run.
+    if code not in ("DLT000", "DLT901"):
         assert rule.INVALID, f"{code} has no INVALID examples"
         assert rule.VALID, f"{code} has no VALID examples"
