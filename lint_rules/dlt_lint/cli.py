@@ -57,6 +57,17 @@ def _plain_param_class() -> Any:
                         raise typer.BadParameter(f"{number} is smaller than the minimum {low}.", ctx=ctx,
                                                  param=param)
                     return number
+                if ann is float:
+                    try:
+                        real = float(value)
+                    except (TypeError, ValueError):
+                        raise typer.BadParameter(f"{value!r} is not a valid number.", ctx=ctx,
+                                                 param=param) from None
+                    low = getattr(self.parameter_info, "min", None)
+                    if low is not None and real < low:
+                        raise typer.BadParameter(f"{real} is smaller than the minimum {low}.", ctx=ctx,
+                                                 param=param)
+                    return real
                 if ann is Path:
                     return Path(value)
                 if ann is bool:
@@ -72,7 +83,7 @@ def _plain(param: Any) -> Any:
 
     typer converts every option value through a pydantic ``TypeAdapter``; importing pydantic
     and building the adapters costs about 0.2 s, as much as a whole warm lint run. Our
-    parameters are plain ``str`` / ``int`` / ``Path`` / ``bool`` / ``list[str]``, so they get a
+    parameters are plain ``str`` / ``int`` / ``float`` / ``Path`` / ``bool`` / ``list[str]``, so they get a
     converter that does just that. If typer's internals differ from what this expects, the
     parameter is left alone and typer's own conversion runs.
     """
@@ -81,7 +92,7 @@ def _plain(param: Any) -> Any:
     if not plain or desc is None or not hasattr(param, "_runtime_param") or desc.file_annotation is not None:
         return param
     ann = desc.annotation
-    if ann in (str, int, Path, bool) or (get_origin(ann) is list and get_args(ann) == (str,)):
+    if ann in (str, int, float, Path, bool) or (get_origin(ann) is list and get_args(ann) == (str,)):
         try:
             param._runtime_param = plain(parameter_info=desc.parameter_info, annotation=ann)
         except TypeError:  # pragma: no cover - another typer
