@@ -15,6 +15,7 @@ import gc
 import json
 import os
 import sys
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Annotated, Any, Optional, get_args, get_origin
 
@@ -197,6 +198,15 @@ def check(
     quiet: Annotated[bool, typer.Option("--quiet", "-q", help="Print violations only, no summary.")] = False,
     verbose: Annotated[bool, typer.Option(
         "--verbose", "-v", help="Print run statistics (cache use, timing) on stderr.")] = False,
+    add_noqa: Annotated[bool, typer.Option(
+        "--add-noqa", help="Add `# noqa: CODE` to every line with a violation (adopt the linter).")] = False,
+    baseline: Annotated[Optional[Path], typer.Option(
+        "--baseline", dir_okay=False,
+        help="Report only violations not recorded in FILE; FILE is created when missing.")] = None,
+    update_baseline: Annotated[bool, typer.Option(
+        "--update-baseline", help="Re-record the --baseline file with today's violations.")] = False,
+    changed_since: Annotated[Optional[str], typer.Option(
+        "--changed-since", help="Report only violations on lines changed since the git REF.")] = None,
     runtime: Annotated[bool, typer.Option(
         "--runtime", help="Also run the serialization round trip of every Keras class (DLT901; "
                           "needs Keras).")] = False,
@@ -242,7 +252,8 @@ def check(
         code = _run_check(targets, cfg, rules, fmt=fmt, fix=fix, unsafe=unsafe_fixes, diff=diff,
                           show_fixes=show_fixes, statistics=statistics, no_cache=no_cache,
                           force_exclude=force_exclude, jobs=jobs, quiet=quiet, verbose=verbose,
-                          runtime=runtime, runtime_timeout=runtime_timeout)
+                          runtime=runtime, runtime_timeout=runtime_timeout,
+                          adoption=_Adoption(add_noqa, baseline, update_baseline, changed_since))
     except typer.Exit:
         raise
     except KeyboardInterrupt:
@@ -294,7 +305,7 @@ def _read_lines(filename: str, path: str) -> list[str] | None:
 def _run_check(targets: list[str], cfg: Any, rules: dict[str, Any], *, fmt: str, fix: bool, unsafe: bool,
                diff: bool, show_fixes: bool, statistics: bool, no_cache: bool, force_exclude: bool,
                jobs: int | None, quiet: bool, verbose: bool, runtime: bool = False,
-               runtime_timeout: float = 300.0) -> int:
+               runtime_timeout: float = 300.0, adoption: "_Adoption | None" = None) -> int:
     from dlt_lint import output as out
     from dlt_lint.discovery import discover
     from dlt_lint.engine import RunOptions, run
@@ -343,6 +354,14 @@ def _run_check(targets: list[str], cfg: Any, rules: dict[str, Any], *, fmt: str,
         if runtime_diags is None:
             return EXIT_ERROR
         diags.extend(runtime_diags)
+    if adoption is not None and adoption.active:
+        try:
+            diags, note = adoption.apply(diags, result.outcomes, cfg)
+        except Exception as exc:  # AdoptionError, OSError: one line, exit 2
+            _err(f"error: {exc}")
+            return EXIT_ERROR
+        if note and not quiet:
+            _err(note)
 
     if statistics:
         stats = out.statistics(diags, rules, unsafe)
@@ -375,6 +394,78 @@ def _run_check(targets: list[str], cfg: Any, rules: dict[str, Any], *, fmt: str,
     if error_exit is not None:
         return error_exit
     return EXIT_VIOLATIONS if diags else EXIT_CLEAN
+
+
+@dataclass
+class _Adoption:
+    """--add-noqa, --baseline and --changed-since: filters and edits on a run's diagnostics."""
+
+    add_noqa: bool = False
+    baseline: Optional[Path] = None
+    update_baseline: bool = False
+    changed_since: Optional[str] = None
+
+    @property
+    def active(self) -> bool:
+        return bool(self.add_noqa or self.baseline or self.changed_since)
+
+    def apply(self, diags: list[Any], outcomes: list[Any], cfg: Any) -> tuple[list[Any], str]:
+        from dlt_lint import adoption
+
+        if self.update_baseline and not self.baseline:
+            raise adoption.AdoptionError("--update-baseline needs --baseline FILE")
+        paths = {o.file.display: o.file.path for o in outcomes}
+        notes = []
+        if self.changed_since:
+            changed = adoption.changed_lines(self.changed_since, str(cfg.root))
+            real = {os.path.realpath(k): v for k, v in changed.items()}
+            diags = [d for d in diags
+                     if (rows := real.get(os.path.realpath(paths.get(d.filename, d.filename)), False)) is not False
+                     and adoption.touches_changes(d, rows)]
+        if self.baseline:
+            lines: dict[str, Any] = {}
+
+            def annotated() -> list[tuple[Any, str, Any]]:
+                out = []
+                for d in diags:
+                    path = paths.get(d.filename, d.filename)
+                    if path not in lines:
+                        lines[path] = _read_lines(d.filename, path)
+                    out.append((d, cfg.relative(path), lines[path]))
+                return out
+
+            target = str(self.baseline)
+            if self.update_baseline or not os.path.exists(target):
+                recorded = adoption.Baseline.record(annotated())
+                recorded.save(target)
+                notes.append(f"Recorded {len(recorded)} violation(s) in baseline {target}.")
+                diags = []
+            else:
+                diags = adoption.Baseline.load(target).filter_new(annotated())
+        if self.add_noqa:
+            notes.append(self._add_noqa(diags, paths))
+            diags = []
+        return diags, "\n".join(notes)
+
+    @staticmethod
+    def _add_noqa(diags: list[Any], paths: dict[str, str]) -> str:
+        from dlt_lint.adoption import add_noqa
+        from dlt_lint.files import SourceError, decode, encode, read_bytes, write_atomic
+
+        by_file: dict[str, list[Any]] = {}
+        for d in diags:
+            by_file.setdefault(paths.get(d.filename, d.filename), []).append(d)
+        total = 0
+        for path, found in sorted(by_file.items()):
+            try:
+                source = decode(read_bytes(path))
+            except (SourceError, OSError):
+                continue
+            new_text, changed = add_noqa(source.text, found)
+            if changed:
+                write_atomic(path, encode(new_text, source.encoding))
+                total += changed
+        return f"Added {total} noqa directive(s)."
 
 
 def _runtime_check(outcomes: list[Any], cfg: Any, timeout: float) -> list[Any] | None:
