@@ -14,15 +14,13 @@ import keras
 import numpy as np
 from keras import ops
 
-from dl_techniques.layers.activations import ProbabilityOutput
+from dl_techniques.layers.attention._base import BaseAttention
 from dl_techniques.layers.attention.utils import (
     build_attention_mask,
-    check_dropout_rate,
     check_input_rank,
     dot_product_attention,
     merge_heads,
     padding_mask_for_output,
-    resolve_head_dim,
     split_heads,
 )
 
@@ -52,7 +50,7 @@ def get_alibi_slopes(num_heads: int) -> List[float]:
 
 
 @keras.saving.register_keras_serializable(package="dl_techniques")
-class ALiBiAttention(keras.layers.Layer):
+class ALiBiAttention(BaseAttention):
     """Multi-head self-attention with ALiBi linear position biases.
 
     Scores are ``q k^T / sqrt(head_dim) - m_h * |i - j|`` (query positions are aligned to
@@ -93,56 +91,29 @@ class ALiBiAttention(keras.layers.Layer):
         **kwargs: Any,
     ) -> None:
         """Validate the configuration, compute the slopes and create the sub-layers."""
-        super().__init__(**kwargs)
-        self.head_dim = resolve_head_dim(dim, num_heads, head_dim)
-        check_dropout_rate(dropout_rate)
-        self.dim = dim
-        self.num_heads = num_heads
-        self.dropout_rate = dropout_rate
-        self.use_bias = use_bias
-        self.causal = causal
-        self.probability_type = probability_type
-        self.probability_config = probability_config
-        self.kernel_initializer = keras.initializers.get(kernel_initializer)
-        self.bias_initializer = keras.initializers.get(bias_initializer)
-        self.kernel_regularizer = keras.regularizers.get(kernel_regularizer)
-        self.bias_regularizer = keras.regularizers.get(bias_regularizer)
-        self.supports_masking = True
-        self.slopes = np.asarray(get_alibi_slopes(num_heads), dtype="float32")
-
-        inner_dim = self.num_heads * self.head_dim
-        dense_kwargs = dict(
+        super().__init__(
+            dim=dim,
+            num_heads=num_heads,
+            head_dim=head_dim,
+            dropout_rate=dropout_rate,
             use_bias=use_bias,
-            kernel_initializer=self.kernel_initializer,
-            bias_initializer=self.bias_initializer,
-            kernel_regularizer=self.kernel_regularizer,
-            bias_regularizer=self.bias_regularizer,
-            dtype=self.dtype_policy,
+            kernel_initializer=kernel_initializer,
+            bias_initializer=bias_initializer,
+            kernel_regularizer=kernel_regularizer,
+            bias_regularizer=bias_regularizer,
+            **kwargs,
         )
-        self.query_proj = keras.layers.Dense(inner_dim, name="query_proj", **dense_kwargs)
-        self.key_proj = keras.layers.Dense(inner_dim, name="key_proj", **dense_kwargs)
-        self.value_proj = keras.layers.Dense(inner_dim, name="value_proj", **dense_kwargs)
-        self.output_proj = keras.layers.Dense(dim, name="output_proj", **dense_kwargs)
-        self.score_activation = ProbabilityOutput(
-            probability_type=probability_type,
-            type_config=probability_config,
-            name="score_activation",
-        )
-        self.attention_dropout = keras.layers.Dropout(
-            dropout_rate, name="attention_dropout", dtype=self.dtype_policy
-        )
+        self.causal = causal
+        self.slopes = np.asarray(get_alibi_slopes(num_heads), dtype="float32")
+        self._create_projections()
+        self._create_score_layers(probability_type, probability_config)
 
     def build(self, input_shape: Tuple[Optional[int], ...]) -> None:
         """Build the projections and the score activation."""
         check_input_rank(input_shape, self.__class__.__name__)
         batch, seq_len = input_shape[0], input_shape[1]
-        self.query_proj.build(input_shape)
-        self.key_proj.build(input_shape)
-        self.value_proj.build(input_shape)
-        self.output_proj.build((batch, seq_len, self.num_heads * self.head_dim))
-        score_shape = (batch, self.num_heads, seq_len, seq_len)
-        self.score_activation.build(score_shape)
-        self.attention_dropout.build(score_shape)
+        self._build_projections(input_shape)
+        self._build_score_layers((batch, self.num_heads, seq_len, seq_len))
         super().build(input_shape)
 
     def alibi_bias(self, query_len: Any, key_len: Any) -> Any:
@@ -198,18 +169,9 @@ class ALiBiAttention(keras.layers.Layer):
         config = super().get_config()
         config.update(
             {
-                "dim": self.dim,
-                "num_heads": self.num_heads,
-                "head_dim": self.head_dim,
-                "dropout_rate": self.dropout_rate,
-                "use_bias": self.use_bias,
                 "causal": self.causal,
                 "probability_type": self.probability_type,
                 "probability_config": self.probability_config,
-                "kernel_initializer": keras.initializers.serialize(self.kernel_initializer),
-                "bias_initializer": keras.initializers.serialize(self.bias_initializer),
-                "kernel_regularizer": keras.regularizers.serialize(self.kernel_regularizer),
-                "bias_regularizer": keras.regularizers.serialize(self.bias_regularizer),
             }
         )
         return config

@@ -20,18 +20,15 @@ from typing import Any, Dict, Optional, Tuple
 import keras
 from keras import ops
 
-from dl_techniques.layers.activations import ProbabilityOutput
+from dl_techniques.layers.attention._base import BaseAttention
 from dl_techniques.layers.attention.utils import (
     apply_attention_mask,
     build_attention_mask,
-    check_dropout_rate,
     check_input_rank,
     merge_heads,
     padding_mask_for_output,
-    resolve_head_dim,
     split_heads,
 )
-from dl_techniques.layers.embedding import create_embedding_layer
 from dl_techniques.layers.norms import create_normalization_layer
 
 
@@ -45,7 +42,7 @@ def default_lambda_init(depth: int) -> float:
 
 
 @keras.saving.register_keras_serializable(package="dl_techniques")
-class DifferentialAttention(keras.layers.Layer):
+class DifferentialAttention(BaseAttention):
     """Multi-head differential self-attention.
 
     Per head, values have ``head_dim`` features and each of the two query/key halves has
@@ -97,9 +94,18 @@ class DifferentialAttention(keras.layers.Layer):
         **kwargs: Any,
     ) -> None:
         """Validate the configuration and create the (unbuilt) sub-layers."""
-        super().__init__(**kwargs)
-        self.head_dim = resolve_head_dim(dim, num_heads, head_dim)
-        check_dropout_rate(dropout_rate)
+        super().__init__(
+            dim=dim,
+            num_heads=num_heads,
+            head_dim=head_dim,
+            dropout_rate=dropout_rate,
+            use_bias=use_bias,
+            kernel_initializer=kernel_initializer,
+            bias_initializer=bias_initializer,
+            kernel_regularizer=kernel_regularizer,
+            bias_regularizer=bias_regularizer,
+            **kwargs,
+        )
         if self.head_dim % 2 != 0:
             raise ValueError(
                 f"DifferentialAttention needs an even head_dim (got {self.head_dim}): each head "
@@ -107,70 +113,26 @@ class DifferentialAttention(keras.layers.Layer):
             )
         if not isinstance(depth, int) or depth < 0:
             raise ValueError(f"depth must be a non-negative int, got {depth!r}")
-        self.dim = dim
-        self.num_heads = num_heads
-        self.dropout_rate = dropout_rate
-        self.use_bias = use_bias
         self.causal = causal
-        self.use_rope = use_rope
-        self.max_seq_len = max_seq_len
-        self.rope_theta = rope_theta
         self.lambda_init = lambda_init
         self.depth = depth
-        self.probability_type = probability_type
-        self.probability_config = probability_config
-        self.kernel_initializer = keras.initializers.get(kernel_initializer)
-        self.bias_initializer = keras.initializers.get(bias_initializer)
-        self.kernel_regularizer = keras.regularizers.get(kernel_regularizer)
-        self.bias_regularizer = keras.regularizers.get(bias_regularizer)
-        self.supports_masking = True
         self.half_dim = self.head_dim // 2
         self.lambda_init_value = float(
             default_lambda_init(depth) if lambda_init is None else lambda_init
         )
-
-        inner_dim = self.num_heads * self.head_dim
-        dense_kwargs = dict(
-            use_bias=use_bias,
-            kernel_initializer=self.kernel_initializer,
-            bias_initializer=self.bias_initializer,
-            kernel_regularizer=self.kernel_regularizer,
-            bias_regularizer=self.bias_regularizer,
-            dtype=self.dtype_policy,
-        )
-        self.query_proj = keras.layers.Dense(inner_dim, name="query_proj", **dense_kwargs)
-        self.key_proj = keras.layers.Dense(inner_dim, name="key_proj", **dense_kwargs)
-        self.value_proj = keras.layers.Dense(inner_dim, name="value_proj", **dense_kwargs)
-        self.output_proj = keras.layers.Dense(dim, name="output_proj", **dense_kwargs)
-        self.score_activation = ProbabilityOutput(
-            probability_type=probability_type,
-            type_config=probability_config,
-            name="score_activation",
-        )
-        self.attention_dropout = keras.layers.Dropout(
-            dropout_rate, name="attention_dropout", dtype=self.dtype_policy
-        )
+        self._create_projections()
+        self._create_score_layers(probability_type, probability_config)
         self.sub_norm = create_normalization_layer("rms_norm", name="sub_norm", epsilon=1e-5)
-        self.rope = None
-        if use_rope:
-            self.rope = create_embedding_layer(
-                "rope",
-                head_dim=self.half_dim,
-                max_seq_len=max_seq_len,
-                rope_theta=rope_theta,
-                name="rope",
-            )
+        self._create_rope(use_rope, max_seq_len, rope_theta, rope_dim=self.half_dim)
 
     def build(self, input_shape: Tuple[Optional[int], ...]) -> None:
         """Build the projections, lambda vectors, norm, score activation and RoPE."""
         check_input_rank(input_shape, self.__class__.__name__)
         batch, seq_len = input_shape[0], input_shape[1]
-        self.query_proj.build(input_shape)
-        self.key_proj.build(input_shape)
-        self.value_proj.build(input_shape)
-        self.output_proj.build((batch, seq_len, self.num_heads * self.head_dim))
-        self.score_activation.build((batch, 2 * self.num_heads, seq_len, seq_len))
-        self.attention_dropout.build((batch, self.num_heads, seq_len, seq_len))
+        self._build_projections(input_shape)
+        self._build_score_layers(
+            (batch, 2 * self.num_heads, seq_len, seq_len), (batch, self.num_heads, seq_len, seq_len)
+        )
         self.sub_norm.build((batch, self.num_heads, seq_len, self.head_dim))
         if self.rope is not None:
             self.rope.build((batch, 2 * self.num_heads, seq_len, self.half_dim))
@@ -240,11 +202,6 @@ class DifferentialAttention(keras.layers.Layer):
         config = super().get_config()
         config.update(
             {
-                "dim": self.dim,
-                "num_heads": self.num_heads,
-                "head_dim": self.head_dim,
-                "dropout_rate": self.dropout_rate,
-                "use_bias": self.use_bias,
                 "causal": self.causal,
                 "use_rope": self.use_rope,
                 "max_seq_len": self.max_seq_len,
@@ -253,10 +210,6 @@ class DifferentialAttention(keras.layers.Layer):
                 "depth": self.depth,
                 "probability_type": self.probability_type,
                 "probability_config": self.probability_config,
-                "kernel_initializer": keras.initializers.serialize(self.kernel_initializer),
-                "bias_initializer": keras.initializers.serialize(self.bias_initializer),
-                "kernel_regularizer": keras.regularizers.serialize(self.kernel_regularizer),
-                "bias_regularizer": keras.regularizers.serialize(self.bias_regularizer),
             }
         )
         return config

@@ -16,12 +16,11 @@ from typing import Any, Dict, Optional, Tuple
 import keras
 from keras import ops
 
+from dl_techniques.layers.attention._base import BaseAttention
 from dl_techniques.layers.attention.utils import (
-    check_dropout_rate,
     check_input_rank,
     merge_heads,
     padding_mask_for_output,
-    resolve_head_dim,
     split_heads,
 )
 
@@ -36,7 +35,7 @@ def elu_feature_map(x: Any) -> Any:
 
 
 @keras.saving.register_keras_serializable(package="dl_techniques")
-class LinearAttention(keras.layers.Layer):
+class LinearAttention(BaseAttention):
     """Multi-head linear attention with the ``elu + 1`` feature map.
 
     With ``causal=True`` the key/value summaries are prefix sums, so query ``i`` only sees
@@ -76,36 +75,23 @@ class LinearAttention(keras.layers.Layer):
         **kwargs: Any,
     ) -> None:
         """Validate the configuration and create the (unbuilt) sub-layers."""
-        super().__init__(**kwargs)
-        self.head_dim = resolve_head_dim(dim, num_heads, head_dim)
-        check_dropout_rate(dropout_rate)
+        super().__init__(
+            dim=dim,
+            num_heads=num_heads,
+            head_dim=head_dim,
+            dropout_rate=dropout_rate,
+            use_bias=use_bias,
+            kernel_initializer=kernel_initializer,
+            bias_initializer=bias_initializer,
+            kernel_regularizer=kernel_regularizer,
+            bias_regularizer=bias_regularizer,
+            **kwargs,
+        )
         if not isinstance(epsilon, (int, float)) or epsilon <= 0:
             raise ValueError(f"epsilon must be a positive number, got {epsilon!r}")
-        self.dim = dim
-        self.num_heads = num_heads
-        self.dropout_rate = dropout_rate
-        self.use_bias = use_bias
         self.causal = causal
         self.epsilon = epsilon
-        self.kernel_initializer = keras.initializers.get(kernel_initializer)
-        self.bias_initializer = keras.initializers.get(bias_initializer)
-        self.kernel_regularizer = keras.regularizers.get(kernel_regularizer)
-        self.bias_regularizer = keras.regularizers.get(bias_regularizer)
-        self.supports_masking = True
-
-        inner_dim = self.num_heads * self.head_dim
-        dense_kwargs = dict(
-            use_bias=use_bias,
-            kernel_initializer=self.kernel_initializer,
-            bias_initializer=self.bias_initializer,
-            kernel_regularizer=self.kernel_regularizer,
-            bias_regularizer=self.bias_regularizer,
-            dtype=self.dtype_policy,
-        )
-        self.query_proj = keras.layers.Dense(inner_dim, name="query_proj", **dense_kwargs)
-        self.key_proj = keras.layers.Dense(inner_dim, name="key_proj", **dense_kwargs)
-        self.value_proj = keras.layers.Dense(inner_dim, name="value_proj", **dense_kwargs)
-        self.output_proj = keras.layers.Dense(dim, name="output_proj", **dense_kwargs)
+        self._create_projections()
         self.output_dropout = keras.layers.Dropout(
             dropout_rate, name="output_dropout", dtype=self.dtype_policy
         )
@@ -115,11 +101,8 @@ class LinearAttention(keras.layers.Layer):
         check_input_rank(input_shape, self.__class__.__name__)
         batch, seq_len = input_shape[0], input_shape[1]
         inner_shape = (batch, seq_len, self.num_heads * self.head_dim)
-        self.query_proj.build(input_shape)
-        self.key_proj.build(input_shape)
-        self.value_proj.build(input_shape)
+        self._build_projections(input_shape)
         self.output_dropout.build(inner_shape)
-        self.output_proj.build(inner_shape)
         super().build(input_shape)
 
     def call(self, inputs: Any, mask: Optional[Any] = None, training: Optional[bool] = None) -> Any:
@@ -170,17 +153,8 @@ class LinearAttention(keras.layers.Layer):
         config = super().get_config()
         config.update(
             {
-                "dim": self.dim,
-                "num_heads": self.num_heads,
-                "head_dim": self.head_dim,
-                "dropout_rate": self.dropout_rate,
-                "use_bias": self.use_bias,
                 "causal": self.causal,
                 "epsilon": self.epsilon,
-                "kernel_initializer": keras.initializers.serialize(self.kernel_initializer),
-                "bias_initializer": keras.initializers.serialize(self.bias_initializer),
-                "kernel_regularizer": keras.regularizers.serialize(self.kernel_regularizer),
-                "bias_regularizer": keras.regularizers.serialize(self.bias_regularizer),
             }
         )
         return config

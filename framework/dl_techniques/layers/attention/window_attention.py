@@ -7,22 +7,19 @@ from typing import Any, Dict, Optional, Tuple
 import keras
 from keras import ops
 
-from dl_techniques.layers.activations import ProbabilityOutput
+from dl_techniques.layers.attention._base import BaseAttention
 from dl_techniques.layers.attention.utils import (
     build_attention_mask,
-    check_dropout_rate,
     check_input_rank,
     dot_product_attention,
     merge_heads,
     padding_mask_for_output,
-    resolve_head_dim,
     split_heads,
 )
-from dl_techniques.layers.embedding import create_embedding_layer
 
 
 @keras.saving.register_keras_serializable(package="dl_techniques")
-class WindowAttention(keras.layers.Layer):
+class WindowAttention(BaseAttention):
     """Multi-head self-attention restricted to non-overlapping windows of ``window_size`` tokens.
 
     The sequence ``(batch, seq_len, features)`` is cut into ``ceil(seq_len / window_size)``
@@ -79,74 +76,35 @@ class WindowAttention(keras.layers.Layer):
         **kwargs: Any,
     ) -> None:
         """Validate the configuration and create the (unbuilt) sub-layers."""
-        super().__init__(**kwargs)
-        self.head_dim = resolve_head_dim(dim, num_heads, head_dim)
-        check_dropout_rate(dropout_rate)
+        super().__init__(
+            dim=dim,
+            num_heads=num_heads,
+            head_dim=head_dim,
+            dropout_rate=dropout_rate,
+            use_bias=use_bias,
+            kernel_initializer=kernel_initializer,
+            bias_initializer=bias_initializer,
+            kernel_regularizer=kernel_regularizer,
+            bias_regularizer=bias_regularizer,
+            **kwargs,
+        )
         if not isinstance(window_size, int) or window_size <= 0:
             raise ValueError(f"window_size must be a positive int, got {window_size!r}")
         if use_rope and max_seq_len < window_size:
             raise ValueError(
                 f"max_seq_len ({max_seq_len}) must be >= window_size ({window_size}) with use_rope"
             )
-        self.dim = dim
-        self.num_heads = num_heads
         self.window_size = window_size
-        self.dropout_rate = dropout_rate
-        self.use_bias = use_bias
         self.causal = causal
-        self.use_rope = use_rope
-        self.max_seq_len = max_seq_len
-        self.rope_theta = rope_theta
-        self.probability_type = probability_type
-        self.probability_config = probability_config
-        self.kernel_initializer = keras.initializers.get(kernel_initializer)
-        self.bias_initializer = keras.initializers.get(bias_initializer)
-        self.kernel_regularizer = keras.regularizers.get(kernel_regularizer)
-        self.bias_regularizer = keras.regularizers.get(bias_regularizer)
-        self.supports_masking = True
-
-        inner_dim = self.num_heads * self.head_dim
-        dense_kwargs = dict(
-            use_bias=use_bias,
-            kernel_initializer=self.kernel_initializer,
-            bias_initializer=self.bias_initializer,
-            kernel_regularizer=self.kernel_regularizer,
-            bias_regularizer=self.bias_regularizer,
-            dtype=self.dtype_policy,
-        )
-        self.query_proj = keras.layers.Dense(inner_dim, name="query_proj", **dense_kwargs)
-        self.key_proj = keras.layers.Dense(inner_dim, name="key_proj", **dense_kwargs)
-        self.value_proj = keras.layers.Dense(inner_dim, name="value_proj", **dense_kwargs)
-        self.output_proj = keras.layers.Dense(dim, name="output_proj", **dense_kwargs)
-        self.score_activation = ProbabilityOutput(
-            probability_type=probability_type,
-            type_config=probability_config,
-            name="score_activation",
-        )
-        self.attention_dropout = keras.layers.Dropout(
-            dropout_rate, name="attention_dropout", dtype=self.dtype_policy
-        )
-        self.rope = None
-        if use_rope:
-            self.rope = create_embedding_layer(
-                "rope",
-                head_dim=self.head_dim,
-                max_seq_len=max_seq_len,
-                rope_theta=rope_theta,
-                name="rope",
-            )
+        self._create_projections()
+        self._create_score_layers(probability_type, probability_config)
+        self._create_rope(use_rope, max_seq_len, rope_theta)
 
     def build(self, input_shape: Tuple[Optional[int], ...]) -> None:
         """Build the projections, the score activation and the optional RoPE layer."""
         check_input_rank(input_shape, self.__class__.__name__)
-        batch, seq_len = input_shape[0], input_shape[1]
-        self.query_proj.build(input_shape)
-        self.key_proj.build(input_shape)
-        self.value_proj.build(input_shape)
-        self.output_proj.build((batch, seq_len, self.num_heads * self.head_dim))
-        score_shape = (None, self.num_heads, self.window_size, self.window_size)
-        self.score_activation.build(score_shape)
-        self.attention_dropout.build(score_shape)
+        self._build_projections(input_shape)
+        self._build_score_layers((None, self.num_heads, self.window_size, self.window_size))
         if self.rope is not None:
             self.rope.build((None, self.num_heads, self.window_size, self.head_dim))
         super().build(input_shape)
@@ -244,22 +202,13 @@ class WindowAttention(keras.layers.Layer):
         config = super().get_config()
         config.update(
             {
-                "dim": self.dim,
-                "num_heads": self.num_heads,
                 "window_size": self.window_size,
-                "head_dim": self.head_dim,
-                "dropout_rate": self.dropout_rate,
-                "use_bias": self.use_bias,
                 "causal": self.causal,
                 "use_rope": self.use_rope,
                 "max_seq_len": self.max_seq_len,
                 "rope_theta": self.rope_theta,
                 "probability_type": self.probability_type,
                 "probability_config": self.probability_config,
-                "kernel_initializer": keras.initializers.serialize(self.kernel_initializer),
-                "bias_initializer": keras.initializers.serialize(self.bias_initializer),
-                "kernel_regularizer": keras.regularizers.serialize(self.kernel_regularizer),
-                "bias_regularizer": keras.regularizers.serialize(self.bias_regularizer),
             }
         )
         return config
