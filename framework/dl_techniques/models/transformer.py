@@ -11,7 +11,7 @@ non-zero / ``True`` entries mark real tokens.
 
 from __future__ import annotations
 
-from typing import Any, Dict, List, Optional, Sequence, Tuple
+from typing import Any, Callable, Dict, List, Optional, Sequence, Tuple
 
 import keras
 from keras import ops
@@ -73,7 +73,129 @@ def _as_shape_pair(input_shape: Any, model_name: str) -> Tuple[Shape, Shape]:
 
 
 @keras.saving.register_keras_serializable(package="dl_techniques")
-class TransformerEncoder(keras.Model):
+class _TransformerModelBase(keras.Model):
+    """Stores and serializes the stack hyper-parameters shared by the transformer models.
+
+    Subclasses keep their explicit ``__init__`` and hand the shared arguments to
+    :meth:`_set_stack_args`; :meth:`_stack_kwargs` returns them as keyword arguments for
+    nested stacks, and :meth:`get_config` saves them.
+    """
+
+    def _set_stack_args(
+        self,
+        dim: int,
+        num_heads: int,
+        intermediate_size: Optional[int],
+        max_seq_len: int,
+        positional: str,
+        ffn_type: str,
+        normalization_type: str,
+        normalization_position: str,
+        dropout_rate: float,
+    ) -> None:
+        """Store the shared stack arguments as attributes (no validation)."""
+        self.dim = dim
+        self.num_heads = num_heads
+        self.intermediate_size = intermediate_size
+        self.max_seq_len = max_seq_len
+        self.positional = positional
+        self.ffn_type = ffn_type
+        self.normalization_type = normalization_type
+        self.normalization_position = normalization_position
+        self.dropout_rate = dropout_rate
+
+    def _stack_kwargs(self) -> Dict[str, Any]:
+        """The shared stack arguments, as keyword arguments of a nested stack."""
+        return {
+            "dim": self.dim,
+            "num_heads": self.num_heads,
+            "intermediate_size": self.intermediate_size,
+            "max_seq_len": self.max_seq_len,
+            "positional": self.positional,
+            "ffn_type": self.ffn_type,
+            "normalization_type": self.normalization_type,
+            "normalization_position": self.normalization_position,
+            "dropout_rate": self.dropout_rate,
+        }
+
+    def get_config(self) -> Dict[str, Any]:
+        """Serializable configuration: the base model's plus the shared stack arguments."""
+        config = super().get_config()
+        config.update(self._stack_kwargs())
+        return config
+
+
+@keras.saving.register_keras_serializable(package="dl_techniques")
+class _TransformerStackBase(_TransformerModelBase):
+    """Embedding + positional encoding + block stack + final norm, shared by encoder and decoder.
+
+    :meth:`_create_stack` validates the arguments and creates ``token_embedding`` (or
+    ``None``), ``positional_embedding``, ``embedding_dropout``, ``blocks`` and ``final_norm``
+    in that order; :meth:`_build_stack` builds them and :meth:`_embed_inputs` applies the
+    embedding part.
+    """
+
+    def _create_stack(
+        self,
+        vocab_size: int,
+        num_layers: int,
+        use_token_embedding: bool,
+        make_block: Callable[[int, int], keras.layers.Layer],
+    ) -> None:
+        """Validate the stack arguments and create the embedding, blocks and final norm.
+
+        :param vocab_size: number of token ids.
+        :param num_layers: number of blocks.
+        :param use_token_embedding: create a token embedding (else ``token_embedding`` is ``None``).
+        :param make_block: ``make_block(index, ffn_width)`` creates the block ``block_{index}``.
+        """
+        check_positive_int("vocab_size", vocab_size)
+        check_positive_int("num_layers", num_layers)
+        _check_stack_args(
+            self.dim, self.num_heads, self.max_seq_len, self.positional, self.normalization_position, self.dropout_rate
+        )
+        ffn_width = resolve_intermediate_size(self.dim, self.intermediate_size)
+        self.token_embedding = None
+        if use_token_embedding:
+            self.token_embedding = create_embedding_layer(
+                "token", name="token_embedding", vocab_size=vocab_size, dim=self.dim
+            )
+        self.positional_embedding = _create_positional(self.positional, self.max_seq_len, self.dim)
+        self.embedding_dropout = keras.layers.Dropout(self.dropout_rate, name="embedding_dropout")
+        self.blocks = [make_block(index, ffn_width) for index in range(num_layers)]
+        self.final_norm = create_normalization_layer(self.normalization_type, name="final_norm")
+
+    def _build_stack(self, token_shape: Shape, hidden_shape: Shape, *block_shapes: Shape) -> None:
+        """Build the embeddings on ``token_shape`` and the blocks / final norm on ``hidden_shape``.
+
+        :param token_shape: shape of the token ids (used by the token embedding).
+        :param hidden_shape: ``(batch, seq_len, dim)``.
+        :param block_shapes: extra shapes passed to every block's ``build`` (e.g. the context).
+        """
+        if self.token_embedding is not None:
+            self.token_embedding.build(token_shape)
+        if self.positional_embedding is not None:
+            self.positional_embedding.build(hidden_shape)
+        self.embedding_dropout.build(hidden_shape)
+        for block in self.blocks:
+            block.build(hidden_shape, *block_shapes)
+        self.final_norm.build(hidden_shape)
+
+    def _embed_inputs(self, inputs: Any, training: Optional[bool] = None) -> Any:
+        """Token embedding (when owned) + positional encoding + dropout.
+
+        :param inputs: token ids, or already embedded inputs when there is no token embedding.
+        :param training: enables dropout.
+        :return: ``(batch, seq_len, dim)``.
+        """
+        x = self.token_embedding(inputs) if self.token_embedding is not None else inputs
+        if self.positional_embedding is not None:
+            x = self.positional_embedding(x)
+        return self.embedding_dropout(x, training=training)
+
+
+@keras.saving.register_keras_serializable(package="dl_techniques")
+class TransformerEncoder(_TransformerStackBase):
     """Token embedding, positional encoding, ``num_layers`` transformer blocks, final norm.
 
     ``x = final_norm(blocks(dropout(positional(token_embedding(ids)))))``. The token
@@ -117,55 +239,35 @@ class TransformerEncoder(keras.Model):
     ) -> None:
         """Validate the arguments and create the embeddings, blocks and final norm."""
         super().__init__(**kwargs)
-        check_positive_int("vocab_size", vocab_size)
-        check_positive_int("num_layers", num_layers)
-        _check_stack_args(dim, num_heads, max_seq_len, positional, normalization_position, dropout_rate)
+        self._set_stack_args(
+            dim, num_heads, intermediate_size, max_seq_len, positional, ffn_type,
+            normalization_type, normalization_position, dropout_rate,
+        )
         self.vocab_size = vocab_size
-        self.dim = dim
-        self.num_heads = num_heads
         self.num_layers = num_layers
-        self.intermediate_size = intermediate_size
-        self.max_seq_len = max_seq_len
-        self.positional = positional
-        self.ffn_type = ffn_type
-        self.normalization_type = normalization_type
-        self.normalization_position = normalization_position
-        self.dropout_rate = dropout_rate
-        ffn_width = resolve_intermediate_size(dim, intermediate_size)
-
-        self.token_embedding = create_embedding_layer("token", name="token_embedding", vocab_size=vocab_size, dim=dim)
-        self.positional_embedding = _create_positional(positional, max_seq_len, dim)
-        self.embedding_dropout = keras.layers.Dropout(dropout_rate, name="embedding_dropout")
-        self.blocks = [
-            TransformerLayer(
-                hidden_size=dim,
-                num_heads=num_heads,
-                intermediate_size=ffn_width,
-                normalization_type=normalization_type,
-                normalization_position=normalization_position,
-                ffn_type=ffn_type,
-                dropout_rate=dropout_rate,
-                attention_dropout_rate=dropout_rate,
-                name=f"block_{index}",
-            )
-            for index in range(num_layers)
-        ]
-        self.final_norm = create_normalization_layer(normalization_type, name="final_norm")
+        self._create_stack(vocab_size, num_layers, True, self._make_block)
         self.supports_masking = True
+
+    def _make_block(self, index: int, ffn_width: int) -> keras.layers.Layer:
+        """The encoder block ``block_{index}``: a :class:`TransformerLayer`."""
+        return TransformerLayer(
+            hidden_size=self.dim,
+            num_heads=self.num_heads,
+            intermediate_size=ffn_width,
+            normalization_type=self.normalization_type,
+            normalization_position=self.normalization_position,
+            ffn_type=self.ffn_type,
+            dropout_rate=self.dropout_rate,
+            attention_dropout_rate=self.dropout_rate,
+            name=f"block_{index}",
+        )
 
     def build(self, input_shape: Shape) -> None:
         """Build the embeddings on ``(batch, seq_len)`` and the blocks on ``(batch, seq_len, dim)``."""
         input_shape = tuple(input_shape)
         if len(input_shape) != 2:
             raise ValueError(f"TransformerEncoder expects token ids (batch, seq_len), got shape {input_shape}")
-        hidden_shape = input_shape + (self.dim,)
-        self.token_embedding.build(input_shape)
-        if self.positional_embedding is not None:
-            self.positional_embedding.build(hidden_shape)
-        self.embedding_dropout.build(hidden_shape)
-        for block in self.blocks:
-            block.build(hidden_shape)
-        self.final_norm.build(hidden_shape)
+        self._build_stack(input_shape, input_shape + (self.dim,))
         super().build(input_shape)
 
     def embed(self, token_ids: Any, training: Optional[bool] = None) -> Any:
@@ -175,10 +277,7 @@ class TransformerEncoder(keras.Model):
         :param training: enables dropout.
         :return: the embedded sequence.
         """
-        x = self.token_embedding(token_ids)
-        if self.positional_embedding is not None:
-            x = self.positional_embedding(x)
-        return self.embedding_dropout(x, training=training)
+        return self._embed_inputs(token_ids, training=training)
 
     def call(self, token_ids: Any, mask: Optional[Any] = None, training: Optional[bool] = None) -> Any:
         """Encode a batch of token sequences.
@@ -207,23 +306,14 @@ class TransformerEncoder(keras.Model):
         config.update(
             {
                 "vocab_size": self.vocab_size,
-                "dim": self.dim,
-                "num_heads": self.num_heads,
                 "num_layers": self.num_layers,
-                "intermediate_size": self.intermediate_size,
-                "max_seq_len": self.max_seq_len,
-                "positional": self.positional,
-                "ffn_type": self.ffn_type,
-                "normalization_type": self.normalization_type,
-                "normalization_position": self.normalization_position,
-                "dropout_rate": self.dropout_rate,
             }
         )
         return config
 
 
 @keras.saving.register_keras_serializable(package="dl_techniques")
-class TransformerDecoder(keras.Model):
+class TransformerDecoder(_TransformerStackBase):
     """Autoregressive decoder over an encoder output, returning vocabulary logits.
 
     ``logits = output_proj(final_norm(blocks(dropout(positional(embed(targets))),
@@ -275,46 +365,29 @@ class TransformerDecoder(keras.Model):
     ) -> None:
         """Validate the arguments and create the embeddings, blocks, norm and projection."""
         super().__init__(**kwargs)
-        check_positive_int("vocab_size", vocab_size)
-        check_positive_int("num_layers", num_layers)
-        _check_stack_args(dim, num_heads, max_seq_len, positional, normalization_position, dropout_rate)
+        self._set_stack_args(
+            dim, num_heads, intermediate_size, max_seq_len, positional, ffn_type,
+            normalization_type, normalization_position, dropout_rate,
+        )
         self.vocab_size = vocab_size
-        self.dim = dim
-        self.num_heads = num_heads
         self.num_layers = num_layers
-        self.intermediate_size = intermediate_size
-        self.max_seq_len = max_seq_len
-        self.positional = positional
-        self.ffn_type = ffn_type
-        self.normalization_type = normalization_type
-        self.normalization_position = normalization_position
-        self.dropout_rate = dropout_rate
         self.use_token_embedding = bool(use_token_embedding)
-        ffn_width = resolve_intermediate_size(dim, intermediate_size)
-
-        self.token_embedding = None
-        if self.use_token_embedding:
-            self.token_embedding = create_embedding_layer(
-                "token", name="token_embedding", vocab_size=vocab_size, dim=dim
-            )
-        self.positional_embedding = _create_positional(positional, max_seq_len, dim)
-        self.embedding_dropout = keras.layers.Dropout(dropout_rate, name="embedding_dropout")
-        self.blocks = [
-            TransformerDecoderLayer(
-                dim=dim,
-                num_heads=num_heads,
-                intermediate_size=ffn_width,
-                ffn_type=ffn_type,
-                normalization_type=normalization_type,
-                normalization_position=normalization_position,
-                dropout_rate=dropout_rate,
-                attention_dropout_rate=dropout_rate,
-                name=f"block_{index}",
-            )
-            for index in range(num_layers)
-        ]
-        self.final_norm = create_normalization_layer(normalization_type, name="final_norm")
+        self._create_stack(vocab_size, num_layers, self.use_token_embedding, self._make_block)
         self.output_proj = keras.layers.Dense(vocab_size, name="output_proj")
+
+    def _make_block(self, index: int, ffn_width: int) -> keras.layers.Layer:
+        """The decoder block ``block_{index}``: a :class:`TransformerDecoderLayer`."""
+        return TransformerDecoderLayer(
+            dim=self.dim,
+            num_heads=self.num_heads,
+            intermediate_size=ffn_width,
+            ffn_type=self.ffn_type,
+            normalization_type=self.normalization_type,
+            normalization_position=self.normalization_position,
+            dropout_rate=self.dropout_rate,
+            attention_dropout_rate=self.dropout_rate,
+            name=f"block_{index}",
+        )
 
     def build(self, input_shape: Sequence[Shape]) -> None:
         """Build on ``[targets_shape, encoder_output_shape]``."""
@@ -327,14 +400,7 @@ class TransformerDecoder(keras.Model):
                 f"got {target_shape} and {context_shape}"
             )
         hidden_shape = target_shape[:2] + (self.dim,)
-        if self.token_embedding is not None:
-            self.token_embedding.build(target_shape)
-        if self.positional_embedding is not None:
-            self.positional_embedding.build(hidden_shape)
-        self.embedding_dropout.build(hidden_shape)
-        for block in self.blocks:
-            block.build(hidden_shape, context_shape)
-        self.final_norm.build(hidden_shape)
+        self._build_stack(target_shape, hidden_shape, context_shape)
         self.output_proj.build(hidden_shape)
         super().build(input_shape)
 
@@ -354,10 +420,7 @@ class TransformerDecoder(keras.Model):
         :return: logits ``(batch, tgt_len, vocab_size)``.
         """
         targets, context = inputs
-        x = self.token_embedding(targets) if self.token_embedding is not None else targets
-        if self.positional_embedding is not None:
-            x = self.positional_embedding(x)
-        x = self.embedding_dropout(x, training=training)
+        x = self._embed_inputs(targets, training=training)
         for block in self.blocks:
             x = block(x, context, target_mask=target_mask, context_mask=context_mask, training=training)
         return self.output_proj(self.final_norm(x))
@@ -373,16 +436,7 @@ class TransformerDecoder(keras.Model):
         config.update(
             {
                 "vocab_size": self.vocab_size,
-                "dim": self.dim,
-                "num_heads": self.num_heads,
                 "num_layers": self.num_layers,
-                "intermediate_size": self.intermediate_size,
-                "max_seq_len": self.max_seq_len,
-                "positional": self.positional,
-                "ffn_type": self.ffn_type,
-                "normalization_type": self.normalization_type,
-                "normalization_position": self.normalization_position,
-                "dropout_rate": self.dropout_rate,
                 "use_token_embedding": self.use_token_embedding,
             }
         )
@@ -390,7 +444,7 @@ class TransformerDecoder(keras.Model):
 
 
 @keras.saving.register_keras_serializable(package="dl_techniques")
-class EncoderDecoderTransformer(keras.Model):
+class EncoderDecoderTransformer(_TransformerModelBase):
     """Sequence-to-sequence Transformer: :class:`TransformerEncoder` + :class:`TransformerDecoder`.
 
     Call: ``model([src_ids, tgt_ids], src_mask=None, tgt_mask=None, training=None)`` with
@@ -445,31 +499,16 @@ class EncoderDecoderTransformer(keras.Model):
                 "share_embeddings=True needs src_vocab_size == tgt_vocab_size, got "
                 f"{src_vocab_size} and {tgt_vocab_size}"
             )
+        self._set_stack_args(
+            dim, num_heads, intermediate_size, max_seq_len, positional, ffn_type,
+            normalization_type, normalization_position, dropout_rate,
+        )
         self.src_vocab_size = src_vocab_size
         self.tgt_vocab_size = tgt_vocab_size
-        self.dim = dim
-        self.num_heads = num_heads
         self.num_encoder_layers = num_encoder_layers
         self.num_decoder_layers = num_decoder_layers
-        self.intermediate_size = intermediate_size
-        self.max_seq_len = max_seq_len
-        self.positional = positional
-        self.ffn_type = ffn_type
-        self.normalization_type = normalization_type
-        self.normalization_position = normalization_position
-        self.dropout_rate = dropout_rate
         self.share_embeddings = bool(share_embeddings)
-        shared: Dict[str, Any] = {
-            "dim": dim,
-            "num_heads": num_heads,
-            "intermediate_size": intermediate_size,
-            "max_seq_len": max_seq_len,
-            "positional": positional,
-            "ffn_type": ffn_type,
-            "normalization_type": normalization_type,
-            "normalization_position": normalization_position,
-            "dropout_rate": dropout_rate,
-        }
+        shared = self._stack_kwargs()
         self.encoder = TransformerEncoder(
             vocab_size=src_vocab_size, num_layers=num_encoder_layers, name="encoder", **shared
         )
@@ -557,17 +596,8 @@ class EncoderDecoderTransformer(keras.Model):
             {
                 "src_vocab_size": self.src_vocab_size,
                 "tgt_vocab_size": self.tgt_vocab_size,
-                "dim": self.dim,
-                "num_heads": self.num_heads,
                 "num_encoder_layers": self.num_encoder_layers,
                 "num_decoder_layers": self.num_decoder_layers,
-                "intermediate_size": self.intermediate_size,
-                "max_seq_len": self.max_seq_len,
-                "positional": self.positional,
-                "ffn_type": self.ffn_type,
-                "normalization_type": self.normalization_type,
-                "normalization_position": self.normalization_position,
-                "dropout_rate": self.dropout_rate,
                 "share_embeddings": self.share_embeddings,
             }
         )
@@ -575,7 +605,7 @@ class EncoderDecoderTransformer(keras.Model):
 
 
 @keras.saving.register_keras_serializable(package="dl_techniques")
-class TransformerClassifier(keras.Model):
+class TransformerClassifier(_TransformerModelBase):
     """Sequence classifier: :class:`TransformerEncoder`, pooling, dropout, linear head.
 
     ``pooling="mean"`` averages the encoder output over the real (unmasked) positions;
@@ -626,33 +656,17 @@ class TransformerClassifier(keras.Model):
         super().__init__(**kwargs)
         check_positive_int("num_classes", num_classes)
         check_choice("pooling", pooling, POOLING_TYPES)
+        self._set_stack_args(
+            dim, num_heads, intermediate_size, max_seq_len, positional, ffn_type,
+            normalization_type, normalization_position, dropout_rate,
+        )
         self.vocab_size = vocab_size
         self.num_classes = num_classes
-        self.dim = dim
-        self.num_heads = num_heads
         self.num_layers = num_layers
-        self.intermediate_size = intermediate_size
-        self.max_seq_len = max_seq_len
-        self.positional = positional
-        self.ffn_type = ffn_type
-        self.normalization_type = normalization_type
-        self.normalization_position = normalization_position
-        self.dropout_rate = dropout_rate
         self.pooling = pooling
         self.output_probabilities = bool(output_probabilities)
         self.encoder = TransformerEncoder(
-            vocab_size=vocab_size,
-            dim=dim,
-            num_heads=num_heads,
-            num_layers=num_layers,
-            intermediate_size=intermediate_size,
-            max_seq_len=max_seq_len,
-            positional=positional,
-            ffn_type=ffn_type,
-            normalization_type=normalization_type,
-            normalization_position=normalization_position,
-            dropout_rate=dropout_rate,
-            name="encoder",
+            vocab_size=vocab_size, num_layers=num_layers, name="encoder", **self._stack_kwargs()
         )
         self.head_dropout = keras.layers.Dropout(dropout_rate, name="head_dropout")
         self.classifier = keras.layers.Dense(num_classes, name="classifier")
@@ -720,16 +734,7 @@ class TransformerClassifier(keras.Model):
             {
                 "vocab_size": self.vocab_size,
                 "num_classes": self.num_classes,
-                "dim": self.dim,
-                "num_heads": self.num_heads,
                 "num_layers": self.num_layers,
-                "intermediate_size": self.intermediate_size,
-                "max_seq_len": self.max_seq_len,
-                "positional": self.positional,
-                "ffn_type": self.ffn_type,
-                "normalization_type": self.normalization_type,
-                "normalization_position": self.normalization_position,
-                "dropout_rate": self.dropout_rate,
                 "pooling": self.pooling,
                 "output_probabilities": self.output_probabilities,
             }

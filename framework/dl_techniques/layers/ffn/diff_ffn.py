@@ -19,11 +19,11 @@ from typing import Any
 
 import keras
 
-from dl_techniques.layers.ffn._base import FFNBase, check_positive_int
+from dl_techniques.layers.ffn._base import ProjectionFFNBase
 
 
 @keras.saving.register_keras_serializable(package="dl_techniques")
-class DifferentialFFN(FFNBase):
+class DifferentialFFN(ProjectionFFNBase):
     """Two gated branches whose difference is projected to ``output_dim``.
 
     :param hidden_dim: width of each branch.
@@ -56,26 +56,16 @@ class DifferentialFFN(FFNBase):
         **kwargs: Any,
     ) -> None:
         super().__init__(
-            dropout_rate=dropout_rate,
-            use_bias=use_bias,
-            kernel_initializer=kernel_initializer,
-            bias_initializer=bias_initializer,
-            kernel_regularizer=kernel_regularizer,
-            bias_regularizer=bias_regularizer,
-            **kwargs,
+            hidden_dim, output_dim, dropout_rate, use_bias,
+            kernel_initializer, bias_initializer, kernel_regularizer, bias_regularizer, **kwargs
         )
-        check_positive_int("hidden_dim", hidden_dim)
-        check_positive_int("output_dim", output_dim)
-        self.hidden_dim = hidden_dim
-        self.output_dim = output_dim
         self.branch_activation = keras.activations.get(branch_activation)
         self.gate_activation = keras.activations.get(gate_activation)
         self.positive_proj = self.make_dense(hidden_dim, name="positive_proj")
         self.positive_gate = self.make_dense(hidden_dim, name="positive_gate")
         self.negative_proj = self.make_dense(hidden_dim, name="negative_proj")
         self.negative_gate = self.make_dense(hidden_dim, name="negative_gate")
-        self.dropout = keras.layers.Dropout(dropout_rate, name="dropout")
-        self.output_proj = self.make_dense(output_dim, name="output_proj")
+        self.create_head()
 
     def build(self, input_shape: tuple[int | None, ...]) -> None:
         """Build the four branch projections and the output projection."""
@@ -84,8 +74,7 @@ class DifferentialFFN(FFNBase):
         self.negative_proj.build(input_shape)
         self.negative_gate.build(input_shape)
         hidden_shape = self.positive_proj.compute_output_shape(input_shape)
-        self.dropout.build(hidden_shape)
-        self.output_proj.build(hidden_shape)
+        self.build_head(hidden_shape)
         super().build(input_shape)
 
     def _branch(self, value_layer: keras.layers.Layer, gate_layer: keras.layers.Layer, inputs: Any) -> Any:
@@ -99,17 +88,11 @@ class DifferentialFFN(FFNBase):
         hidden = self.dropout(positive - negative, training=training)
         return self.output_proj(hidden)
 
-    def compute_output_shape(self, input_shape: tuple[int | None, ...]) -> tuple[int | None, ...]:
-        """``input_shape[:-1] + (output_dim,)``."""
-        return tuple(input_shape[:-1]) + (self.output_dim,)
-
     def get_config(self) -> dict[str, Any]:
         """Constructor arguments for serialization."""
         config = super().get_config()
         config.update(
             {
-                "hidden_dim": self.hidden_dim,
-                "output_dim": self.output_dim,
                 "branch_activation": keras.activations.serialize(self.branch_activation),
                 "gate_activation": keras.activations.serialize(self.gate_activation),
             }

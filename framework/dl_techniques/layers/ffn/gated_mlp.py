@@ -26,7 +26,7 @@ from typing import Any
 import keras
 from keras import ops
 
-from dl_techniques.layers.ffn._base import FFNBase, check_positive_int
+from dl_techniques.layers.ffn._base import ActivatedFFNBase
 from dl_techniques.layers.norms import create_normalization_layer
 
 _GATE_TYPES = ("spatial", "feature")
@@ -35,7 +35,7 @@ _GATE_INIT_SCALE = 1e-3
 
 
 @keras.saving.register_keras_serializable(package="dl_techniques")
-class GatedMLP(FFNBase):
+class GatedMLP(ActivatedFFNBase):
     """gMLP block with a spatial (token-mixing) or feature gating unit.
 
     :param hidden_dim: width of the input projection; must be even (it is split in half).
@@ -74,25 +74,15 @@ class GatedMLP(FFNBase):
         **kwargs: Any,
     ) -> None:
         super().__init__(
-            dropout_rate=dropout_rate,
-            use_bias=use_bias,
-            kernel_initializer=kernel_initializer,
-            bias_initializer=bias_initializer,
-            kernel_regularizer=kernel_regularizer,
-            bias_regularizer=bias_regularizer,
-            **kwargs,
+            hidden_dim, output_dim, activation, dropout_rate, use_bias,
+            kernel_initializer, bias_initializer, kernel_regularizer, bias_regularizer, **kwargs
         )
-        check_positive_int("hidden_dim", hidden_dim)
-        check_positive_int("output_dim", output_dim)
         if hidden_dim % 2 != 0:
             raise ValueError(f"hidden_dim must be even (it is split in half), got {hidden_dim}.")
         if gate_type not in _GATE_TYPES:
             raise ValueError(f"gate_type must be one of {list(_GATE_TYPES)}, got {gate_type!r}.")
         if not epsilon > 0:
             raise ValueError(f"epsilon must be > 0, got {epsilon!r}.")
-        self.hidden_dim = hidden_dim
-        self.output_dim = output_dim
-        self.activation = keras.activations.get(activation)
         self.gate_type = gate_type
         self.epsilon = epsilon
         self.gate_dim = hidden_dim // 2
@@ -107,8 +97,7 @@ class GatedMLP(FFNBase):
                 kernel_regularizer=self.kernel_regularizer,
                 name="gate_proj",
             )
-        self.dropout = keras.layers.Dropout(dropout_rate, name="dropout")
-        self.output_proj = self.make_dense(output_dim, name="output_proj")
+        self.create_head()
         self.spatial_kernel = None
         self.spatial_bias = None
 
@@ -138,8 +127,7 @@ class GatedMLP(FFNBase):
             self.spatial_bias = self.add_weight(
                 name="spatial_bias", shape=(seq_len,), initializer="ones", trainable=True
             )
-        self.dropout.build(gate_shape)
-        self.output_proj.build(gate_shape)
+        self.build_head(gate_shape)
         super().build(input_shape)
 
     def call(self, inputs: Any, training: bool | None = None) -> Any:
@@ -155,18 +143,11 @@ class GatedMLP(FFNBase):
         gated = self.dropout(content * gate, training=training)
         return self.output_proj(gated)
 
-    def compute_output_shape(self, input_shape: tuple[int | None, ...]) -> tuple[int | None, ...]:
-        """``input_shape[:-1] + (output_dim,)``."""
-        return tuple(input_shape[:-1]) + (self.output_dim,)
-
     def get_config(self) -> dict[str, Any]:
         """Constructor arguments for serialization."""
         config = super().get_config()
         config.update(
             {
-                "hidden_dim": self.hidden_dim,
-                "output_dim": self.output_dim,
-                "activation": keras.activations.serialize(self.activation),
                 "gate_type": self.gate_type,
                 "epsilon": self.epsilon,
             }

@@ -11,11 +11,11 @@ from typing import Any
 
 import keras
 
-from dl_techniques.layers.ffn._base import FFNBase, check_positive_int
+from dl_techniques.layers.ffn._base import ActivatedFFNBase
 
 
 @keras.saving.register_keras_serializable(package="dl_techniques")
-class GLUFFN(FFNBase):
+class GLUFFN(ActivatedFFNBase):
     """Gated linear unit FFN; the gate non-linearity is ``activation`` (sigmoid = classic GLU).
 
     :param hidden_dim: width of the gate and value projections.
@@ -47,31 +47,19 @@ class GLUFFN(FFNBase):
         **kwargs: Any,
     ) -> None:
         super().__init__(
-            dropout_rate=dropout_rate,
-            use_bias=use_bias,
-            kernel_initializer=kernel_initializer,
-            bias_initializer=bias_initializer,
-            kernel_regularizer=kernel_regularizer,
-            bias_regularizer=bias_regularizer,
-            **kwargs,
+            hidden_dim, output_dim, activation, dropout_rate, use_bias,
+            kernel_initializer, bias_initializer, kernel_regularizer, bias_regularizer, **kwargs
         )
-        check_positive_int("hidden_dim", hidden_dim)
-        check_positive_int("output_dim", output_dim)
-        self.hidden_dim = hidden_dim
-        self.output_dim = output_dim
-        self.activation = keras.activations.get(activation)
         self.gate_proj = self.make_dense(hidden_dim, name="gate_proj")
         self.value_proj = self.make_dense(hidden_dim, name="value_proj")
-        self.dropout = keras.layers.Dropout(dropout_rate, name="dropout")
-        self.output_proj = self.make_dense(output_dim, name="output_proj")
+        self.create_head()
 
     def build(self, input_shape: tuple[int | None, ...]) -> None:
         """Build the gate, value and output projections."""
         self.gate_proj.build(input_shape)
         self.value_proj.build(input_shape)
         hidden_shape = self.gate_proj.compute_output_shape(input_shape)
-        self.dropout.build(hidden_shape)
-        self.output_proj.build(hidden_shape)
+        self.build_head(hidden_shape)
         super().build(input_shape)
 
     def call(self, inputs: Any, training: bool | None = None) -> Any:
@@ -80,18 +68,3 @@ class GLUFFN(FFNBase):
         hidden = self.dropout(hidden, training=training)
         return self.output_proj(hidden)
 
-    def compute_output_shape(self, input_shape: tuple[int | None, ...]) -> tuple[int | None, ...]:
-        """``input_shape[:-1] + (output_dim,)``."""
-        return tuple(input_shape[:-1]) + (self.output_dim,)
-
-    def get_config(self) -> dict[str, Any]:
-        """Constructor arguments for serialization."""
-        config = super().get_config()
-        config.update(
-            {
-                "hidden_dim": self.hidden_dim,
-                "output_dim": self.output_dim,
-                "activation": keras.activations.serialize(self.activation),
-            }
-        )
-        return config

@@ -7,11 +7,11 @@ from typing import Any
 
 import keras
 
-from dl_techniques.layers.ffn._base import FFNBase, check_positive_int
+from dl_techniques.layers.ffn._base import ActivatedFFNBase
 
 
 @keras.saving.register_keras_serializable(package="dl_techniques")
-class ResidualBlock(FFNBase):
+class ResidualBlock(ActivatedFFNBase):
     """``output_proj(dropout(activation(hidden_proj(x)))) + shortcut(x)``.
 
     The shortcut is the identity when the input width equals ``output_dim`` and a linear
@@ -46,22 +46,11 @@ class ResidualBlock(FFNBase):
         **kwargs: Any,
     ) -> None:
         super().__init__(
-            dropout_rate=dropout_rate,
-            use_bias=use_bias,
-            kernel_initializer=kernel_initializer,
-            bias_initializer=bias_initializer,
-            kernel_regularizer=kernel_regularizer,
-            bias_regularizer=bias_regularizer,
-            **kwargs,
+            hidden_dim, output_dim, activation, dropout_rate, use_bias,
+            kernel_initializer, bias_initializer, kernel_regularizer, bias_regularizer, **kwargs
         )
-        check_positive_int("hidden_dim", hidden_dim)
-        check_positive_int("output_dim", output_dim)
-        self.hidden_dim = hidden_dim
-        self.output_dim = output_dim
-        self.activation = keras.activations.get(activation)
         self.hidden_proj = self.make_dense(hidden_dim, name="hidden_proj")
-        self.dropout = keras.layers.Dropout(dropout_rate, name="dropout")
-        self.output_proj = self.make_dense(output_dim, name="output_proj")
+        self.create_head()
         self.shortcut_proj = self.make_dense(output_dim, name="shortcut_proj")
         self.use_projection = False
 
@@ -72,8 +61,7 @@ class ResidualBlock(FFNBase):
             raise ValueError("ResidualBlock needs a known last input dimension.")
         self.hidden_proj.build(input_shape)
         hidden_shape = self.hidden_proj.compute_output_shape(input_shape)
-        self.dropout.build(hidden_shape)
-        self.output_proj.build(hidden_shape)
+        self.build_head(hidden_shape)
         self.use_projection = int(input_dim) != self.output_dim
         if self.use_projection:
             self.shortcut_proj.build(input_shape)
@@ -86,18 +74,3 @@ class ResidualBlock(FFNBase):
         shortcut = self.shortcut_proj(inputs) if self.use_projection else inputs
         return branch + shortcut
 
-    def compute_output_shape(self, input_shape: tuple[int | None, ...]) -> tuple[int | None, ...]:
-        """``input_shape[:-1] + (output_dim,)``."""
-        return tuple(input_shape[:-1]) + (self.output_dim,)
-
-    def get_config(self) -> dict[str, Any]:
-        """Constructor arguments for serialization."""
-        config = super().get_config()
-        config.update(
-            {
-                "hidden_dim": self.hidden_dim,
-                "output_dim": self.output_dim,
-                "activation": keras.activations.serialize(self.activation),
-            }
-        )
-        return config

@@ -13,7 +13,7 @@ from typing import Any
 
 import keras
 
-from dl_techniques.layers.ffn._base import FFNBase, check_positive_int
+from dl_techniques.layers.ffn._base import ProjectionFFNBase, check_positive_int
 
 
 def swiglu_hidden_dim(output_dim: int, ffn_expansion_factor: float = 4, ffn_multiple_of: int = 256) -> int:
@@ -29,7 +29,7 @@ def swiglu_hidden_dim(output_dim: int, ffn_expansion_factor: float = 4, ffn_mult
 
 
 @keras.saving.register_keras_serializable(package="dl_techniques")
-class SwiGLUFFN(FFNBase):
+class SwiGLUFFN(ProjectionFFNBase):
     """SwiGLU FFN with LLaMA-style hidden sizing.
 
     :param output_dim: width of the output.
@@ -50,6 +50,8 @@ class SwiGLUFFN(FFNBase):
     The hidden width actually used is ``self.intermediate_dim``.
     """
 
+    optional_dims = ("hidden_dim",)
+
     def __init__(
         self,
         output_dim: int,
@@ -65,21 +67,12 @@ class SwiGLUFFN(FFNBase):
         **kwargs: Any,
     ) -> None:
         super().__init__(
-            dropout_rate=dropout_rate,
-            use_bias=use_bias,
-            kernel_initializer=kernel_initializer,
-            bias_initializer=bias_initializer,
-            kernel_regularizer=kernel_regularizer,
-            bias_regularizer=bias_regularizer,
-            **kwargs,
+            hidden_dim, output_dim, dropout_rate, use_bias,
+            kernel_initializer, bias_initializer, kernel_regularizer, bias_regularizer, **kwargs
         )
-        check_positive_int("output_dim", output_dim)
-        check_positive_int("hidden_dim", hidden_dim, allow_none=True)
         check_positive_int("ffn_multiple_of", ffn_multiple_of)
         if isinstance(ffn_expansion_factor, bool) or not ffn_expansion_factor > 0:
             raise ValueError(f"ffn_expansion_factor must be > 0, got {ffn_expansion_factor!r}.")
-        self.output_dim = output_dim
-        self.hidden_dim = hidden_dim
         self.ffn_expansion_factor = ffn_expansion_factor
         self.ffn_multiple_of = ffn_multiple_of
         self.intermediate_dim = (
@@ -89,16 +82,14 @@ class SwiGLUFFN(FFNBase):
         )
         self.gate_proj = self.make_dense(self.intermediate_dim, name="gate_proj")
         self.value_proj = self.make_dense(self.intermediate_dim, name="value_proj")
-        self.dropout = keras.layers.Dropout(dropout_rate, name="dropout")
-        self.output_proj = self.make_dense(output_dim, name="output_proj")
+        self.create_head()
 
     def build(self, input_shape: tuple[int | None, ...]) -> None:
         """Build the gate, value and output projections."""
         self.gate_proj.build(input_shape)
         self.value_proj.build(input_shape)
         hidden_shape = self.gate_proj.compute_output_shape(input_shape)
-        self.dropout.build(hidden_shape)
-        self.output_proj.build(hidden_shape)
+        self.build_head(hidden_shape)
         super().build(input_shape)
 
     def call(self, inputs: Any, training: bool | None = None) -> Any:
@@ -107,17 +98,11 @@ class SwiGLUFFN(FFNBase):
         hidden = self.dropout(hidden, training=training)
         return self.output_proj(hidden)
 
-    def compute_output_shape(self, input_shape: tuple[int | None, ...]) -> tuple[int | None, ...]:
-        """``input_shape[:-1] + (output_dim,)``."""
-        return tuple(input_shape[:-1]) + (self.output_dim,)
-
     def get_config(self) -> dict[str, Any]:
         """Constructor arguments for serialization."""
         config = super().get_config()
         config.update(
             {
-                "output_dim": self.output_dim,
-                "hidden_dim": self.hidden_dim,
                 "ffn_expansion_factor": self.ffn_expansion_factor,
                 "ffn_multiple_of": self.ffn_multiple_of,
             }

@@ -13,11 +13,11 @@ from typing import Any
 import keras
 from keras import ops
 
-from dl_techniques.layers.ffn._base import FFNBase, check_positive_int
+from dl_techniques.layers.ffn._base import ActivatedFFNBase
 
 
 @keras.saving.register_keras_serializable(package="dl_techniques")
-class SwinMLP(FFNBase):
+class SwinMLP(ActivatedFFNBase):
     """Two-layer MLP whose output width defaults to the input width.
 
     :param hidden_dim: width of the hidden layer.
@@ -36,6 +36,8 @@ class SwinMLP(FFNBase):
     ``(..., output_dim or input_dim)``.
     """
 
+    optional_dims = ("output_dim",)
+
     def __init__(
         self,
         hidden_dim: int,
@@ -50,20 +52,10 @@ class SwinMLP(FFNBase):
         **kwargs: Any,
     ) -> None:
         super().__init__(
-            dropout_rate=dropout_rate,
-            use_bias=use_bias,
-            kernel_initializer=kernel_initializer,
-            bias_initializer=bias_initializer,
-            kernel_regularizer=kernel_regularizer,
-            bias_regularizer=bias_regularizer,
-            **kwargs,
+            hidden_dim, output_dim, activation, dropout_rate, use_bias,
+            kernel_initializer, bias_initializer, kernel_regularizer, bias_regularizer, **kwargs
         )
-        check_positive_int("hidden_dim", hidden_dim)
-        check_positive_int("output_dim", output_dim, allow_none=True)
-        self.hidden_dim = hidden_dim
-        self.output_dim = output_dim
-        self.activation = keras.activations.get(activation)
-        self.dropout = keras.layers.Dropout(dropout_rate, name="dropout")
+        self.create_head(with_output_proj=False)
         self.hidden_kernel = None
         self.hidden_bias = None
         self.output_kernel = None
@@ -115,15 +107,3 @@ class SwinMLP(FFNBase):
         """``input_shape[:-1] + (output_dim or input_dim,)``."""
         out_dim = self.output_dim if self.output_dim is not None else input_shape[-1]
         return tuple(input_shape[:-1]) + (out_dim,)
-
-    def get_config(self) -> dict[str, Any]:
-        """Constructor arguments for serialization."""
-        config = super().get_config()
-        config.update(
-            {
-                "hidden_dim": self.hidden_dim,
-                "output_dim": self.output_dim,
-                "activation": keras.activations.serialize(self.activation),
-            }
-        )
-        return config
