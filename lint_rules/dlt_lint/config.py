@@ -52,8 +52,6 @@ class LintConfig:
     # ------------------------------------------------------------------ loading
     @classmethod
     def from_table(cls, table: dict[str, Any], root: Path, source: Path | None = None) -> "LintConfig":
-        known = {"select", "extend-select", "ignore", "extend-ignore", "per-file-ignores", "exclude",
-                 "extend-exclude", "preview"}
         cfg = cls(root=root, options=dict(table), source=source)
         if "select" in table:
             cfg.select = _codes(table["select"], "select")
@@ -67,7 +65,6 @@ class LintConfig:
             cfg.exclude = [str(x) for x in table["exclude"]]
         cfg.extend_exclude = [str(x) for x in table.get("extend-exclude", [])]
         cfg.preview = bool(table.get("preview", False))
-        del known
         return cfg
 
     @classmethod

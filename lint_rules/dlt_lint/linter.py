@@ -11,7 +11,7 @@ from pathlib import PurePath
 from typing import Callable, Iterable, Sequence
 
 from dlt_lint.config import LintConfig
-from dlt_lint.context import FileContext, detect_newline, split_lines
+from dlt_lint.context import FileContext, detect_newline
 from dlt_lint.diagnostics import Diagnostic, Edit, Fix, Position
 from dlt_lint.index import ModuleSummary, ProjectIndex, summarize
 from dlt_lint.rule import Rule, all_rules
@@ -342,6 +342,3 @@ def fix_source(source: str, filename: str = "<string>", config: LintConfig | Non
         diagnostics = lint_source(current, filename, config, project, module, is_package, rules)
     return FixResult(current, fixed, diagnostics, codes=applied)
 
-
-def lines_of(source: str) -> list[str]:
-    return split_lines(source)

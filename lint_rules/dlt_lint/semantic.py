@@ -160,13 +160,6 @@ class Semantic:
             return self.resolve(node.func)
         return None
 
-    def refers_to(self, node: ast.AST, *qualnames: str) -> bool:
-        return self.resolve(node) in qualnames
-
-    def module_aliases(self, qualname: str) -> set[str]:
-        """Local names bound to module ``qualname`` (``tf`` for ``import tensorflow as tf``)."""
-        return {local for local, q in self.imports.names.items() if q == qualname}
-
 
 # Fields that hold statements (or the handlers / cases that hold them). Imports are statements,
 # so a walk through these reaches every import without visiting a single expression node.

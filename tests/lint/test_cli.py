@@ -197,14 +197,22 @@ def test_config_file_option(tmp_path, capsys):
 def test_preview_flag_enables_preview_rules(tmp_path, capsys):
     from dlt_lint.rule import all_rules
 
-    preview = [code for code, r in all_rules().items() if r.preview]
-    if not preview:
-        pytest.skip("no preview rule implemented yet")
-    proj = write(tmp_path / "p", {"m.py": "x = 1\n"}, pyproject="[tool.dlt-lint]\n")
-    code, out, _ = cli(["m.py", "--select", preview[0], "--no-cache"], proj, capsys)
-    assert code == 0  # not enabled without --preview (and nothing to find anyway)
-    code, out, err = cli(["m.py", "--select", preview[0], "--preview", "--no-cache"], proj, capsys)
-    assert code == 0, err
+    assert all_rules()["DLT505"].preview
+    source = (
+        "import keras\n\n\n"
+        "@keras.saving.register_keras_serializable()\n"
+        "class TinyAttention(keras.layers.Layer):\n"
+        "    def __init__(self, dim, dropout_rate=0.1, **kwargs):\n"
+        "        super().__init__(**kwargs)\n"
+        "        self.dim = dim\n"
+        "        self.dropout_rate = dropout_rate\n"
+    )
+    proj = write(tmp_path / "p", {"m.py": source}, pyproject="[tool.dlt-lint]\n")
+    code, out, _ = cli(["m.py", "--select", "DLT505", "--no-cache"], proj, capsys)
+    assert code == 0 and "DLT505" not in out  # a preview rule stays off without --preview
+    code, out, err = cli(["m.py", "--select", "DLT505", "--preview", "--no-cache"], proj, capsys)
+    assert code == 1, err
+    assert "DLT505" in out
 
 
 def test_unknown_selector_in_config_is_a_warning(tmp_path, capsys):
