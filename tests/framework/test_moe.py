@@ -43,9 +43,12 @@ def test_capacity_drops_overflow_tokens():
     assert routed.sum() <= 4
 
 
-def test_losses_are_added_and_utilization_reported():
-    layer = create_ffn_moe(num_experts=4, ffn_config=FFN, top_k=2)
-    layer(_x(), training=True)
+@pytest.mark.parametrize("seed", range(5))
+def test_losses_are_added_and_utilization_reported(seed):
+    keras.utils.set_random_seed(seed)
+    # A tight capacity drops assignments; the reported load is still a share of what was routed.
+    layer = create_ffn_moe(num_experts=4, ffn_config=FFN, top_k=2, capacity_factor=0.5)
+    layer(_x(seed=seed), training=True)
     assert len(layer.losses) == 2 and all(float(v) > 0 for v in layer.losses)
     stats = layer.get_expert_utilization()
     assert len(stats["expert_load"]) == 4

@@ -141,7 +141,9 @@ class MixtureOfExperts(keras.layers.Layer):
             z = ops.logsumexp(ops.reshape(logits, (-1, self.num_experts)), axis=-1)
             self.add_loss(self.z_loss_weight * ops.mean(ops.square(z)))
         if training:
-            self.expert_load.assign(0.9 * self.expert_load + 0.1 * ops.cast(fraction, self.expert_load.dtype))
+            # Share of the tokens that were routed (dropped assignments are not counted).
+            share = fraction / (ops.sum(fraction) + 1e-9)
+            self.expert_load.assign(0.9 * self.expert_load + 0.1 * ops.cast(share, self.expert_load.dtype))
         return output
 
     def compute_output_shape(self, input_shape: Tuple[Optional[int], ...]) -> Tuple[Optional[int], ...]:
