@@ -7,6 +7,7 @@ import re
 from functools import cached_property
 from typing import TYPE_CHECKING, Any
 
+from dlt_lint.astwalk import statements
 from dlt_lint import keras_facts as kf
 from dlt_lint.diagnostics import Edit, Position
 from dlt_lint.semantic import Semantic, is_keras_base
@@ -128,12 +129,17 @@ class FileContext:
         return None
 
     @cached_property
+    def class_defs(self) -> list[ast.ClassDef]:
+        """Every class statement of the file, nested ones included (``ast.walk`` order)."""
+        return [n for n in statements(self.tree) if isinstance(n, ast.ClassDef)]
+
+    @cached_property
     def classes_by_name(self) -> dict[str, ast.ClassDef]:
-        return {n.name: n for n in ast.walk(self.tree) if isinstance(n, ast.ClassDef)}
+        return {n.name: n for n in self.class_defs}
 
     @cached_property
     def keras_classes(self) -> list[ast.ClassDef]:
-        return [n for n in ast.walk(self.tree) if isinstance(n, ast.ClassDef) and self.keras_class(n)]
+        return [n for n in self.class_defs if self.keras_class(n)]
 
     def attention_class(self, node: ast.ClassDef) -> bool:
         """A Keras class named ``*Attention*``, in an ``attention`` module, or registered in an

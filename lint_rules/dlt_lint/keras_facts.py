@@ -8,6 +8,7 @@ import re
 from dataclasses import dataclass
 from functools import lru_cache
 
+from dlt_lint.astwalk import walk
 from dlt_lint.semantic import Semantic
 
 
@@ -132,7 +133,7 @@ def config_facts(func: ast.FunctionDef | ast.AsyncFunctionDef) -> ConfigFacts:
     keys: set[str] = set()
     calls_super = False
     dynamic = False
-    for node in ast.walk(func):
+    for node in walk(func):
         if _is_super_get_config(node):
             calls_super = True
         elif isinstance(node, ast.Dict):

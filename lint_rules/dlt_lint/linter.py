@@ -10,6 +10,7 @@ from dataclasses import dataclass, field
 from pathlib import PurePath
 from typing import Callable, Iterable, Sequence
 
+from dlt_lint.astwalk import iter_child_nodes, walk
 from dlt_lint.config import LintConfig
 from dlt_lint.context import FileContext, detect_newline
 from dlt_lint.diagnostics import Diagnostic, Edit, Fix, Position
@@ -114,7 +115,7 @@ def run_rules(ctx: FileContext, rules: Sequence[type[Rule]]) -> list[Diagnostic]
 
 
 def _walk(tree: ast.AST, visitors: dict[str, list[Callable]], leavers: dict[str, list[Callable]]) -> None:
-    iter_children = ast.iter_child_nodes
+    iter_children = iter_child_nodes
     stack: list[tuple[ast.AST, bool]] = [(tree, False)]
     while stack:
         node, leaving = stack.pop()
@@ -127,7 +128,7 @@ def _walk(tree: ast.AST, visitors: dict[str, list[Callable]], leavers: dict[str,
             fn(node)
         if name in leavers:
             stack.append((node, True))
-        children = list(iter_children(node))
+        children = iter_children(node)
         for child in reversed(children):
             stack.append((child, False))
 
@@ -273,7 +274,7 @@ def _class_spans(source: str, starts: list[int]) -> list[tuple[int, int]]:
     except (SyntaxError, ValueError):
         return [(0, len(source))]
     out = []
-    for node in ast.walk(tree):
+    for node in walk(tree):
         if isinstance(node, ast.ClassDef):
             first = min([d.lineno for d in node.decorator_list] + [node.lineno])
             end_row = node.end_lineno or node.lineno

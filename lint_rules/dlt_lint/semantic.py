@@ -10,8 +10,9 @@ The linter reasons about *what* code refers to, not how it is spelled: ``L.Dense
 from __future__ import annotations
 
 import ast
-from collections import deque
 from dataclasses import dataclass, field
+
+from dlt_lint.astwalk import statements
 
 # Public names of the Keras base classes that make a class a "Keras class" (RULES.md, scopes).
 KERAS_BASES = frozenset({
@@ -133,7 +134,7 @@ class Semantic:
                 self.local_defs[node.name] = node
         # Imports anywhere in the module count (function-local imports included); module-level
         # definitions shadow nothing here because a name is either imported or defined.
-        for node in _statements(tree):
+        for node in statements(tree):
             if isinstance(node, (ast.Import, ast.ImportFrom)):
                 self.imports.add(node)
 
@@ -159,25 +160,3 @@ class Semantic:
         if isinstance(node, ast.Call):
             return self.resolve(node.func)
         return None
-
-
-# Fields that hold statements (or the handlers / cases that hold them). Imports are statements,
-# so a walk through these reaches every import without visiting a single expression node.
-_BLOCK_FIELDS = frozenset({"body", "orelse", "finalbody", "handlers", "cases"})
-_BLOCKS_OF: dict[type, tuple[str, ...]] = {}
-
-
-def _statements(tree: ast.AST):
-    """Statement nodes of ``tree`` in the order ``ast.walk`` meets them (breadth first)."""
-    queue = deque([tree])
-    while queue:
-        node = queue.popleft()
-        yield node
-        kind = type(node)
-        names = _BLOCKS_OF.get(kind)
-        if names is None:
-            names = _BLOCKS_OF[kind] = tuple(f for f in kind._fields if f in _BLOCK_FIELDS)
-        for name in names:
-            children = getattr(node, name, None)
-            if isinstance(children, list):
-                queue.extend(children)

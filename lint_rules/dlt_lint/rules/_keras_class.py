@@ -11,6 +11,7 @@ import ast
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 
+from dlt_lint.astwalk import child_statements, iter_child_nodes, walk
 from dlt_lint import keras_facts as kf
 from dlt_lint.context import FileContext
 from dlt_lint.diagnostics import Edit, Position
@@ -42,14 +43,25 @@ SERIALIZABLE_GETTERS = {
 def walk_local(node: ast.AST) -> Iterator[ast.AST]:
     """Like ``ast.walk`` over a function body, without entering nested functions, lambdas or
     classes (their code does not run when the enclosing function runs)."""
-    stack = list(ast.iter_child_nodes(node)) if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)) \
+    stack = list(iter_child_nodes(node)) if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)) \
         else [node]
     while stack:
         n = stack.pop()
         yield n
         if isinstance(n, (ast.FunctionDef, ast.AsyncFunctionDef, ast.Lambda, ast.ClassDef)):
             continue
-        stack.extend(ast.iter_child_nodes(n))
+        stack.extend(iter_child_nodes(n))
+
+
+def local_statements(func: ast.AST) -> Iterator[ast.AST]:
+    """The statements of a function body, nested blocks included, without entering nested
+    functions or classes; cheaper than :func:`walk_local` when looking for statements only."""
+    stack = child_statements(func)
+    while stack:
+        n = stack.pop()
+        yield n
+        if not isinstance(n, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
+            stack.extend(child_statements(n))
 
 
 def self_name(func: FunctionNode) -> str | None:
@@ -241,7 +253,7 @@ def forwarded_names(init: FunctionNode) -> set[str]:
     out: set[str] = set()
     for call in super_init_calls(init):
         for arg in [*call.args, *(k.value for k in call.keywords)]:
-            out.update(n.id for n in ast.walk(arg) if isinstance(n, ast.Name))
+            out.update(n.id for n in walk(arg) if isinstance(n, ast.Name))
     return out
 
 
@@ -338,7 +350,7 @@ def is_super_config_call(node: ast.AST, selfname: str | None) -> bool:
 
 def calls_super_config(func: FunctionNode) -> bool:
     me = self_name(func)
-    return any(is_super_config_call(n, me) for n in ast.walk(func))
+    return any(is_super_config_call(n, me) for n in walk(func))
 
 
 def config_is_opaque(func: FunctionNode) -> bool:
@@ -348,7 +360,7 @@ def config_is_opaque(func: FunctionNode) -> bool:
         return True
     me = self_name(func)
     assigned: dict[str, list[ast.expr]] = {}
-    for node in ast.walk(func):
+    for node in walk(func):
         if isinstance(node, ast.Assign):
             for t in node.targets:
                 if isinstance(t, ast.Name):
@@ -385,7 +397,7 @@ def config_is_opaque(func: FunctionNode) -> bool:
             return all(known(v, seen | {expr.id}) for v in assigned[expr.id])
         return False
 
-    for node in ast.walk(func):
+    for node in walk(func):
         if isinstance(node, ast.Dict):
             for k, v in zip(node.keys, node.values):
                 if k is None and not known(v):
@@ -396,7 +408,7 @@ def config_is_opaque(func: FunctionNode) -> bool:
         elif isinstance(node, ast.Return):
             if node.value is None or not known(node.value):
                 return True
-    return not any(isinstance(n, ast.Return) for n in walk_local(func))
+    return not any(isinstance(n, ast.Return) for n in local_statements(func))
 
 
 # --------------------------------------------------------------------------- layer creation
@@ -444,7 +456,7 @@ def sublayers(ctx: FileContext, init: FunctionNode, factories: Iterable[str] = (
 
     found: dict[str, SubLayer] = {}
     nones: set[str] = set()
-    for node in sorted((n for n in walk_local(init) if isinstance(n, (ast.Assign, ast.AnnAssign, ast.Expr))),
+    for node in sorted((n for n in local_statements(init) if isinstance(n, (ast.Assign, ast.AnnAssign, ast.Expr))),
                        key=lambda n: (n.lineno, n.col_offset)):
         if isinstance(node, ast.Expr):
             # self.blocks.append(Dense(...))
@@ -547,7 +559,7 @@ def factory_methods(ctx: FileContext, cls: ast.ClassDef) -> set[str]:
         if not isinstance(stmt, (ast.FunctionDef, ast.AsyncFunctionDef)) \
                 or stmt.name in ("__init__", "build", "call", "get_config"):
             continue
-        returns = [n for n in walk_local(stmt) if isinstance(n, ast.Return)]
+        returns = [n for n in local_statements(stmt) if isinstance(n, ast.Return)]
         if returns and all(r.value is not None and layer_constructor(ctx, r.value) for r in returns):
             out.add(stmt.name)
     return out
@@ -646,7 +658,7 @@ def build_facts(cls: ast.ClassDef, extra_classes: Iterable[ast.ClassDef] = (),
                         if a is not None:
                             built.add(a)
             elif isinstance(node, (ast.For, ast.AsyncFor, ast.comprehension)):
-                for sub in ast.walk(node.iter):
+                for sub in walk(node.iter):
                     a = self_attr(sub, me)
                     if a is not None:
                         built.add(a)

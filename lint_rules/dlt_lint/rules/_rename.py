@@ -14,6 +14,7 @@ import ast
 from collections.abc import Iterator
 from typing import ClassVar
 
+from dlt_lint.astwalk import walk
 from dlt_lint import keras_facts as kf
 from dlt_lint.context import FileContext
 from dlt_lint.diagnostics import Edit, Position
@@ -79,7 +80,7 @@ def self_attributes(cls: ast.ClassDef, attr: str | None = None) -> Iterator[ast.
         if not positional:
             continue
         receiver = positional[0].arg
-        for node in ast.walk(method):
+        for node in walk(method):
             if isinstance(node, ast.Attribute) and isinstance(node.value, ast.Name) \
                     and node.value.id == receiver and (attr is None or node.attr == attr):
                 yield node
@@ -93,7 +94,7 @@ def _class_level_names(cls: ast.ClassDef) -> set[str]:
         elif isinstance(stmt, (ast.Assign, ast.AnnAssign, ast.AugAssign)):
             targets = stmt.targets if isinstance(stmt, ast.Assign) else [stmt.target]
             for t in targets:
-                names.update(n.id for n in ast.walk(t) if isinstance(n, ast.Name))
+                names.update(n.id for n in walk(t) if isinstance(n, ast.Name))
     return names
 
 
@@ -106,25 +107,25 @@ def _assignment_values(cls: ast.ClassDef) -> dict[int, tuple[ast.AST, ast.expr |
     """``id(target) -> (enclosing method, assigned value or None when unknown)``."""
     out: dict[int, tuple[ast.AST, ast.expr | None]] = {}
     for method in methods(cls):
-        for node in ast.walk(method):
+        for node in walk(method):
             if isinstance(node, ast.Assign):
                 for target in node.targets:
                     if isinstance(target, ast.Attribute):
                         out[id(target)] = (method, node.value)
                     else:
-                        for sub in ast.walk(target):
+                        for sub in walk(target):
                             out.setdefault(id(sub), (method, None))
             elif isinstance(node, ast.AnnAssign) and isinstance(node.target, ast.Attribute):
                 out[id(node.target)] = (method, node.value)
             elif isinstance(node, (ast.For, ast.AsyncFor, ast.withitem, ast.NamedExpr)):
                 target = node.optional_vars if isinstance(node, ast.withitem) else node.target
-                for sub in ast.walk(target) if target is not None else ():
+                for sub in walk(target) if target is not None else ():
                     out.setdefault(id(sub), (method, None))
     return out
 
 
 def _uses_name(node: ast.AST | None, name: str) -> bool:
-    return node is not None and any(isinstance(n, ast.Name) and n.id == name for n in ast.walk(node))
+    return node is not None and any(isinstance(n, ast.Name) and n.id == name for n in walk(node))
 
 
 _CONVERSIONS = frozenset({"int", "float", "bool", "str", "tuple", "list", "dict", "set"})
@@ -156,7 +157,7 @@ def _is_super_init(node: ast.AST) -> bool:
 
 
 def _strings(cls: ast.ClassDef, value: str) -> Iterator[ast.Constant]:
-    for node in ast.walk(cls):
+    for node in walk(cls):
         if isinstance(node, ast.Constant) and node.value == value:
             yield node
 
@@ -169,7 +170,7 @@ def _config_key_nodes(cls: ast.ClassDef, key: str) -> tuple[list[ast.Constant], 
     for method in methods(cls):
         if method.name not in _CONFIG_METHODS:
             continue
-        for node in ast.walk(method):
+        for node in walk(method):
             if isinstance(node, ast.Dict):
                 constants.extend(k for k in node.keys if isinstance(k, ast.Constant) and k.value == key)
             elif isinstance(node, ast.Subscript) and isinstance(node.slice, ast.Constant) \
@@ -193,21 +194,21 @@ def _constructor_calls(ctx: FileContext, cls: ast.ClassDef) -> Iterator[ast.Call
     """Calls that construct ``cls`` in this module: ``Cls(...)``, ``cls(...)`` in its
     classmethods, ``super().__init__(...)`` in same-module subclasses."""
     qual = ctx.sem.qualify_local(cls.name)
-    for node in ast.walk(ctx.tree):
+    for node in walk(ctx.tree):
         if isinstance(node, ast.Call) and isinstance(node.func, ast.Name) and node.func.id == cls.name \
                 and (ctx.sem.resolve(node.func) in (qual, None)):
             yield node
     for method in methods(cls):
         if "classmethod" in _decorator_names(method) and method.args.args:
             receiver = method.args.args[0].arg
-            for node in ast.walk(method):
+            for node in walk(method):
                 if isinstance(node, ast.Call) and isinstance(node.func, ast.Name) \
                         and node.func.id == receiver:
                     yield node
     for sub in local_subclasses(ctx, cls):
         init = kf.find_method(sub, "__init__")
         if init is not None:
-            for node in ast.walk(init):
+            for node in walk(init):
                 if _is_super_init(node):
                     yield node  # type: ignore[misc]
 
@@ -226,7 +227,7 @@ def _plan_param_rename(ctx: FileContext, cls: ast.ClassDef, init: ast.FunctionDe
     old = param.name
     if param.node is None or any(p.name == new for p in kf.init_params(init)):
         return None
-    body = [n for stmt in init.body for n in ast.walk(stmt)]
+    body = [n for stmt in init.body for n in walk(stmt)]
     for n in body:
         if isinstance(n, ast.Name) and n.id == new:
             return None  # `new` already means something in __init__
@@ -294,7 +295,7 @@ def _plan_param_rename(ctx: FileContext, cls: ast.ClassDef, init: ast.FunctionDe
 
 def _is_name_keyword_value(cls: ast.ClassDef, node: ast.Constant) -> bool:
     """``name="w_q"`` passed to a sub-layer: a weight / layer name, not a reference."""
-    for n in ast.walk(cls):
+    for n in walk(cls):
         if isinstance(n, ast.keyword) and n.arg == "name" and n.value is node:
             return True
     return False
@@ -322,7 +323,7 @@ def plan_attr_rename(ctx: FileContext, cls: ast.ClassDef, old: str, new: str) ->
         for s in _strings(cls, old):
             if not _is_name_keyword_value(cls, s):
                 return None
-        for n in ast.walk(cls):
+        for n in walk(cls):
             if isinstance(n, ast.Call) and isinstance(n.func, ast.Name) and n.func.id in _DYNAMIC_SCOPE_CALLS:
                 return None
         return _dedupe([_attr_edit(ctx, a, new) for a in self_attributes(cls, old)])

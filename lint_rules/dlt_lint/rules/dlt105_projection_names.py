@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import ast
 
+from dlt_lint.astwalk import walk
 from dlt_lint.diagnostics import Fix
 from dlt_lint.rule import Invalid, Rule
 from dlt_lint.rules._rename import plan_attr_rename, self_attributes
@@ -85,7 +86,7 @@ class ProjectionNames(Rule):
                                 f"`{old}`; the standard name is `{new}`", fix)
 
     def _assigns_sublayer(self, cls: ast.ClassDef, target: ast.Attribute) -> bool:
-        for node in ast.walk(cls):
+        for node in walk(cls):
             if isinstance(node, ast.Assign) and any(t is target for t in node.targets):
                 return self._is_sublayer(node.value)
             if isinstance(node, ast.AnnAssign) and node.target is target:

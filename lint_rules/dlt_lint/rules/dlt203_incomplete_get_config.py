@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import ast
 
+from dlt_lint.astwalk import walk
 from dlt_lint.diagnostics import Edit, Fix
 from dlt_lint.rule import Invalid, Rule
 from dlt_lint.rules import _keras_class as kc
@@ -84,7 +85,7 @@ class IncompleteGetConfig(Rule):
         if from_config is not None:
             # A custom from_config may map saved keys onto parameters: a parameter it names
             # explicitly is taken as handled.
-            present |= {n.value for n in ast.walk(from_config)
+            present |= {n.value for n in walk(from_config)
                         if isinstance(n, ast.Constant) and isinstance(n.value, str)}
         missing = [p.name for p in params if p.name not in present]
         if not missing:
@@ -123,7 +124,7 @@ class IncompleteGetConfig(Rule):
         ret = func.body[-1] if func.body else None
         if not isinstance(ret, ast.Return) or ret.value is None:
             return None
-        if sum(isinstance(n, ast.Return) for n in kc.walk_local(func)) != 1:
+        if sum(isinstance(n, ast.Return) for n in kc.local_statements(func)) != 1:
             return None
         value = ret.value
         if isinstance(value, ast.Dict):

@@ -86,7 +86,7 @@ class GetConfigWithoutSuper(Rule):
         ret = func.body[-1] if func.body else None
         if not isinstance(ret, ast.Return) or ret.value is None:
             return None
-        if sum(isinstance(n, ast.Return) for n in kc.walk_local(func)) != 1:
+        if sum(isinstance(n, ast.Return) for n in kc.local_statements(func)) != 1:
             return None
         value = ret.value
         if isinstance(value, ast.Dict):

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import ast
 
+from dlt_lint.astwalk import walk
 from dlt_lint.diagnostics import Edit, Fix
 from dlt_lint.rule import Invalid, Rule
 from dlt_lint.rules import _keras_class as kc
@@ -69,7 +70,7 @@ class InitKwargs(Rule):
             if any(k.arg is None for k in call.keywords):
                 return  # **kwargs or a filtered mapping
             if any(isinstance(n, ast.Name) and n.id == kwarg.arg
-                   for arg in [*call.args, *(k.value for k in call.keywords)] for n in ast.walk(arg)):
+                   for arg in [*call.args, *(k.value for k in call.keywords)] for n in walk(arg)):
                 return
         self.report(ctx.name_range(init),
                     f"__init__() does not pass **{kwarg.arg} to super().__init__()",
@@ -85,8 +86,8 @@ class InitKwargs(Rule):
         edits: list[Edit] = []
         if add_param:
             name = "kwargs"
-            if any(isinstance(n, ast.Name) and n.id == name for n in ast.walk(init)) \
-                    or any(a.arg == name for a in ast.walk(init.args) if isinstance(a, ast.arg)):
+            if any(isinstance(n, ast.Name) and n.id == name for n in walk(init)) \
+                    or any(a.arg == name for a in walk(init.args) if isinstance(a, ast.arg)):
                 return None
             param = f"**{name}"
             others = [a for a in init.args.posonlyargs + init.args.args + init.args.kwonlyargs][1:]

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import ast
 
+from dlt_lint.astwalk import walk
 from dlt_lint.rule import Invalid, Rule, Valid
 from dlt_lint.rules import _keras_class as kc
 
@@ -59,7 +60,7 @@ class LayerInCall(Rule):
         me = kc.self_name(call)
         factories = kc.class_factories(ctx, cls)
         found = []
-        for node in ast.walk(call):
+        for node in walk(call):
             if not isinstance(node, ast.Call) or node is call:
                 continue
             if isinstance(node.func, ast.Attribute) and node.func.attr == "add_weight" \

@@ -10,6 +10,7 @@ import ast
 from collections import deque
 from collections.abc import Iterator
 
+from dlt_lint.astwalk import iter_child_nodes, walk
 from dlt_lint.context import FileContext
 from dlt_lint.diagnostics import Edit, Fix, Position
 from dlt_lint.rule import Invalid, Rule
@@ -39,7 +40,7 @@ class _FileIndex:
         self.chains: list[tuple[ast.expr, str]] = []
         self.bound: set[str] = set()
         todo = deque([tree])
-        iter_children = ast.iter_child_nodes
+        iter_children = iter_child_nodes
         while todo:
             node = todo.popleft()
             for child in iter_children(node):
@@ -117,7 +118,7 @@ def _function_locals(ctx: FileContext, func: ast.AST) -> set[str]:
                 names.add(a.arg)
         body = func.body if isinstance(func.body, list) else [func.body]  # type: ignore[attr-defined]
         for stmt in body:
-            for n in ast.walk(stmt):
+            for n in walk(stmt):
                 if isinstance(n, ast.Name) and isinstance(n.ctx, ast.Store):
                     names.add(n.id)
                 elif isinstance(n, (ast.Import, ast.ImportFrom)):

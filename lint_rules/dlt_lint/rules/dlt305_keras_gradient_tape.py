@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import ast
 
+from dlt_lint.astwalk import walk
 from dlt_lint.context import _import_anchor
 from dlt_lint.diagnostics import Edit, Fix
 from dlt_lint.rule import Invalid, Rule
@@ -106,7 +107,7 @@ class KerasGradientTape(Rule):
     def _tf_name_free(self) -> bool:
         if _TF_ALIAS in self.ctx.sem.imports.names or _TF_ALIAS in self.ctx.sem.local_defs:
             return False
-        for n in ast.walk(self.ctx.tree):
+        for n in walk(self.ctx.tree):
             if isinstance(n, ast.Name) and n.id == _TF_ALIAS:
                 return False
             if isinstance(n, ast.arg) and n.arg == _TF_ALIAS:

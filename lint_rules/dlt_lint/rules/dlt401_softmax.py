@@ -5,6 +5,7 @@ from __future__ import annotations
 import ast
 from typing import Iterator
 
+from dlt_lint.astwalk import iter_child_nodes
 from dlt_lint import keras_facts as kf
 from dlt_lint.rule import Invalid, Rule
 
@@ -31,7 +32,7 @@ def iter_class_nodes(cls: ast.ClassDef) -> Iterator[tuple[ast.AST, list[ast.AST]
             continue
         yield node, chain
         inner = chain + [node] if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.Lambda)) else chain
-        for child in reversed(list(ast.iter_child_nodes(node))):
+        for child in reversed(iter_child_nodes(node)):
             stack.append((child, inner))
 
 

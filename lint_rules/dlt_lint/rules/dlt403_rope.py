@@ -6,6 +6,7 @@ import ast
 import re
 from dataclasses import dataclass, field
 
+from dlt_lint.astwalk import walk
 from dlt_lint.context import FileContext
 from dlt_lint.rule import Invalid, Rule
 
@@ -38,7 +39,7 @@ def math_function(ctx: FileContext, call: ast.AST) -> str | None:
 
 def mentions(node: ast.AST, ctx: FileContext, words: frozenset[str]) -> bool:
     """``node`` contains an identifier, attribute or library function named with one of ``words``."""
-    for sub in ast.walk(node):
+    for sub in walk(node):
         name = sub.id if isinstance(sub, ast.Name) else sub.attr if isinstance(sub, ast.Attribute) else None
         if name is not None and tokens(name) & words:
             return True
@@ -54,7 +55,7 @@ def class_scope(ctx: FileContext, cls: ast.ClassDef) -> list[ast.AST]:
     queue: list[ast.AST] = [cls]
     while queue:
         node = queue.pop()
-        for sub in ast.walk(node):
+        for sub in walk(node):
             if isinstance(sub, ast.Call) and isinstance(sub.func, ast.Name):
                 target = module_funcs.get(sub.func.id)
                 if target is not None and sub.func.id not in seen:
@@ -100,7 +101,7 @@ _COS = frozenset({"cos", "cosine", "cosines"})
 
 def _trig_product(node: ast.AST, ctx: FileContext, words: frozenset[str]) -> bool:
     return isinstance(node, ast.BinOp) and isinstance(node.op, ast.Mult) and (
-        mentions(node, ctx, words) or any(math_function(ctx, s) in words for s in ast.walk(node)))
+        mentions(node, ctx, words) or any(math_function(ctx, s) in words for s in walk(node)))
 
 
 def _rotation(node: ast.AST, ctx: FileContext) -> str | None:
@@ -124,7 +125,7 @@ def trig_facts(ctx: FileContext, cls: ast.ClassDef) -> TrigFacts:
     """Collect the trigonometric evidence of ``cls`` and its same-module helpers."""
     facts = TrigFacts()
     for root in class_scope(ctx, cls):
-        for node in ast.walk(root):
+        for node in walk(root):
             fn = math_function(ctx, node)
             if fn in ("sin",):
                 facts.sin_call = True

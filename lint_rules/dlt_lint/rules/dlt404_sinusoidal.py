@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import ast
 
+from dlt_lint.astwalk import walk
 from dlt_lint.context import FileContext
 from dlt_lint.rule import Invalid, Rule
 from dlt_lint.rules.dlt403_rope import class_scope, math_function, mentions, rotary_node
@@ -52,13 +53,13 @@ def _trig_names(func: ast.AST, ctx: FileContext) -> tuple[set[str], set[str]]:
             target.attr if isinstance(target, ast.Attribute) else None)
         if name is None:
             return
-        fns = {math_function(ctx, s) for s in ast.walk(value)}
+        fns = {math_function(ctx, s) for s in walk(value)}
         if "sin" in fns:
             sin_names.add(name)
         if "cos" in fns:
             cos_names.add(name)
 
-    for node in ast.walk(func):
+    for node in walk(func):
         if isinstance(node, ast.Assign):
             for target in node.targets:
                 record(target, node.value)
@@ -66,7 +67,7 @@ def _trig_names(func: ast.AST, ctx: FileContext) -> tuple[set[str], set[str]]:
 
 
 def _uses(node: ast.AST, ctx: FileContext, fn: str, names: set[str]) -> bool:
-    for sub in ast.walk(node):
+    for sub in walk(node):
         if math_function(ctx, sub) == fn:
             return True
         name = sub.id if isinstance(sub, ast.Name) else sub.attr if isinstance(sub, ast.Attribute) else None
@@ -82,7 +83,7 @@ def sinusoidal_table(ctx: FileContext, cls: ast.ClassDef) -> bool:
     for root in scope:
         sin_names, cos_names = _trig_names(root, ctx)
         sin_slot = cos_slot = False
-        for node in ast.walk(root):
+        for node in walk(root):
             fn = math_function(ctx, node)
             has_sin = has_sin or fn == "sin"
             has_cos = has_cos or fn == "cos"
@@ -93,7 +94,7 @@ def sinusoidal_table(ctx: FileContext, cls: ast.ClassDef) -> bool:
                         any(_uses(a, ctx, "cos", cos_names) for a in args):
                     combined = True
             if isinstance(node, ast.Assign) and any(isinstance(t, ast.Subscript) for t in node.targets):
-                fns = {math_function(ctx, s) for s in ast.walk(node.value)}
+                fns = {math_function(ctx, s) for s in walk(node.value)}
                 sin_slot = sin_slot or "sin" in fns
                 cos_slot = cos_slot or "cos" in fns
         combined = combined or (sin_slot and cos_slot)
