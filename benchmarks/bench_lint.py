@@ -6,6 +6,8 @@ copied to a temporary directory (so one file can be edited and the cache starts 
 In one run it measures
 
 * dlt-lint cold (empty cache), warm (cache), and after one changed file (a method body edit);
+  the warm and one-changed-file runs are repeated (``--repeat``, a different file each time)
+  and reported as the median, with the slowest in the note;
 * (a) LibCST: ``libcst.parse_module`` on every file with a process pool of the same size as
   dlt-lint's;
 * (b) Fixit 2.2 with its default rules (``fixit lint`` on the same files);
@@ -145,11 +147,15 @@ def count_lines(files: list[Path]) -> int:
     return sum(p.read_bytes().count(b"\n") for p in files)
 
 
-def pick_file_to_edit(files: list[Path]) -> Path:
-    """A mid-sized file with a method whose body we can change."""
+def pick_files_to_edit(files: list[Path], count: int) -> list[Path]:
+    """``count`` mid-sized files with a method whose body we can change."""
     candidates = [p for p in files if "    def " in p.read_text(errors="replace") and p.stat().st_size > 4000]
     candidates.sort(key=lambda p: p.stat().st_size)
-    return candidates[len(candidates) // 2] if candidates else files[0]
+    if not candidates:
+        return files[:count]
+    middle = len(candidates) // 2
+    step = max(1, len(candidates) // (4 * count))
+    return [candidates[(middle + k * step) % len(candidates)] for k in range(count)]
 
 
 def edit_method_body(path: Path) -> None:
@@ -193,6 +199,7 @@ def main() -> None:
     parser.add_argument("--skip-fixit", action="store_true", help="do not run Fixit")
     parser.add_argument("--skip-libcst", action="store_true", help="do not run the LibCST baseline")
     parser.add_argument("--keep", action="store_true", help="keep the temporary corpus")
+    parser.add_argument("--repeat", type=int, default=5, help="samples of the warm and one-file runs")
     args = parser.parse_args()
 
     from dlt_lint.cache import tool_fingerprint
@@ -228,12 +235,29 @@ def main() -> None:
 
         cold = run_dlt("dlt-lint cold (empty cache)")
         results.append(cold)
-        results.append(run_dlt("dlt-lint warm (cache)"))
-        edited = pick_file_to_edit([p for p in files if p.name != "__init__.py"])
-        edit_method_body(edited)
-        one = run_dlt("dlt-lint one changed file")
-        one.note = f"{edited.relative_to(corpus)}; {one.note}"
-        results.append(one)
+
+        def repeated(name: str, before_each=None) -> Measure:
+            samples = []
+            for k in range(max(1, args.repeat)):
+                note = before_each(k) if before_each else ""
+                m = run_dlt(f"{name} #{k + 1}")
+                samples.append((m, note))
+            ordered = sorted(samples, key=lambda item: item[0].seconds)
+            median, note = ordered[len(ordered) // 2]
+            slowest = ordered[-1][0]
+            median.name = f"{name} (median)"
+            median.note = (f"{len(samples)} runs, slowest {slowest.seconds:.2f} s; "
+                           f"{note + '; ' if note else ''}{median.note}")
+            return median
+
+        results.append(repeated("dlt-lint warm (cache)"))
+        edits = pick_files_to_edit([p for p in files if p.name != "__init__.py"], max(1, args.repeat))
+
+        def edit(k: int) -> str:
+            edit_method_body(edits[k])
+            return str(edits[k].relative_to(corpus))
+
+        results.append(repeated("dlt-lint one changed file", edit))
 
         if not args.skip_libcst:
             listing = tmp / "files.txt"

@@ -216,15 +216,14 @@ def check(
     """Lint PATHS (files or directories; default: the current directory)."""
     from dlt_lint import output as out
     from dlt_lint.config import ConfigError, LintConfig
-    from dlt_lint.rule import all_rules
+    from dlt_lint.rule import known_codes
 
     fmt = output_format.lower()
     if fmt not in out.FORMATS:
         raise typer.BadParameter(f"{output_format!r} is not one of {', '.join(out.FORMATS)}",
                                  param_hint="--output-format")
     targets = list(paths) if paths else ["."]
-    rules = all_rules()
-    known = list(rules)
+    known = known_codes()
     sel, ign, ext = _codes(select), _codes(ignore), _codes(extend_select)
     _check_selectors(sel, known, "--select")
     _check_selectors(ign, known, "--ignore")
@@ -249,7 +248,7 @@ def check(
             _err(f"warning: configuration {key} names unknown rule selector(s): {', '.join(unknown)}")
 
     try:
-        code = _run_check(targets, cfg, rules, fmt=fmt, fix=fix, unsafe=unsafe_fixes, diff=diff,
+        code = _run_check(targets, cfg, fmt=fmt, fix=fix, unsafe=unsafe_fixes, diff=diff,
                           show_fixes=show_fixes, statistics=statistics, no_cache=no_cache,
                           force_exclude=force_exclude, jobs=jobs, quiet=quiet, verbose=verbose,
                           runtime=runtime, runtime_timeout=runtime_timeout,
@@ -302,13 +301,14 @@ def _read_lines(filename: str, path: str) -> list[str] | None:
         return None
 
 
-def _run_check(targets: list[str], cfg: Any, rules: dict[str, Any], *, fmt: str, fix: bool, unsafe: bool,
+def _run_check(targets: list[str], cfg: Any, *, fmt: str, fix: bool, unsafe: bool,
                diff: bool, show_fixes: bool, statistics: bool, no_cache: bool, force_exclude: bool,
                jobs: int | None, quiet: bool, verbose: bool, runtime: bool = False,
                runtime_timeout: float = 300.0, adoption: "_Adoption | None" = None) -> int:
     from dlt_lint import output as out
     from dlt_lint.discovery import discover
     from dlt_lint.engine import RunOptions, run
+    from dlt_lint.rule import all_rules  # rule modules are imported only when a report needs them
 
     found = discover(targets, cfg, force_exclude=force_exclude)
     for missing in found.missing:
@@ -364,7 +364,7 @@ def _run_check(targets: list[str], cfg: Any, rules: dict[str, Any], *, fmt: str,
             _err(note)
 
     if statistics:
-        stats = out.statistics(diags, rules, unsafe)
+        stats = out.statistics(diags, all_rules(), unsafe)
         if fmt == "json":
             write(json.dumps(stats, indent=2) + "\n")
         else:
@@ -375,7 +375,7 @@ def _run_check(targets: list[str], cfg: Any, rules: dict[str, Any], *, fmt: str,
         from dlt_lint.linter import enabled_rules
 
         enabled = {r.code: r for r in enabled_rules(cfg)}
-        enabled.update({d.code: rules.get(d.code) for d in diags})
+        enabled.update({d.code: all_rules().get(d.code) for d in diags})
         write(out.format_sarif(diags, enabled))
     elif fmt == "github":
         write(out.format_github(diags))
@@ -388,7 +388,7 @@ def _run_check(targets: list[str], cfg: Any, rules: dict[str, Any], *, fmt: str,
         write(out.format_full(diags, sources, unsafe))
 
     if show_fixes and fixed and not machine:
-        write(_fix_report(result.outcomes, rules))
+        write(_fix_report(result.outcomes, all_rules()))
     if not machine and not quiet:
         write(_summary(diags, fixed, fix, unsafe))
     if error_exit is not None:

@@ -41,7 +41,7 @@ from dlt_lint.discovery import SourceFile
 from dlt_lint.files import SourceError, content_hash, decode, encode, read_bytes
 from dlt_lint.index import ClassInfo, ModuleSummary, ProjectIndex
 from dlt_lint.linter import PARSE_ERROR, ParsedFile, fix_source, lint_source, parse_error, parse_source
-from dlt_lint.rule import Rule, all_rules
+from dlt_lint.rule import Rule, all_rules, external_rule_codes
 from dlt_lint.semantic import canonical, is_keras_base
 
 # Below this many files to process, a pool costs more than it saves.
@@ -674,7 +674,10 @@ def _run(files: list[SourceFile], config: LintConfig, options: RunOptions | None
     every = list(files) + list(index_only)
     n = len(every)
     cache = Cache(config.root, enabled=options.use_cache)
-    tool = tool_fingerprint() + ",".join(all_rules())  # a rule added at run time counts too
+    # The modules of the built-in rules are part of the tool fingerprint; a rule defined
+    # elsewhere (a plugin, a test) counts by its code. Rule modules are imported only when
+    # a file must be parsed: a warm run does without them.
+    tool = tool_fingerprint() + ",".join(external_rule_codes())
     config_fp = config.fingerprint()
     env = environment_fingerprint()
     extra_bases = config.option("extra-keras-bases", []) or []
@@ -716,6 +719,8 @@ def _run(files: list[SourceFile], config: LintConfig, options: RunOptions | None
     project_modules = frozenset(f.module for f in every if f.module)
     workers = _workers_for(len(tasks), options.jobs)
     stats.workers = max(stats.workers, workers)
+    if tasks:
+        all_rules()  # imported once here, not in every forked worker
     if workers <= 1:  # in-process: hand over the bytes already read
         tasks = [(i, f, raw.get(i), spec) for i, f, _, spec in tasks]
     raw.clear()
@@ -775,6 +780,7 @@ def _run(files: list[SourceFile], config: LintConfig, options: RunOptions | None
                 p2_tasks.append((i, f, contents[i], rec.diagnostics, None))
     outcomes: dict[int, FileOutcome] = {}
     if p2_tasks:
+        all_rules()
         workers2 = _workers_for(len(p2_tasks), options.jobs)
         if workers2 <= 1 and kept:
             p2_tasks = [(i, f, c, k, kept.get(i)) for i, f, c, k, _ in p2_tasks]

@@ -10,6 +10,8 @@ from __future__ import annotations
 
 import ast
 import inspect
+import os
+import re
 import textwrap
 from dataclasses import dataclass, field
 from typing import Any, ClassVar, Iterable, Literal
@@ -117,3 +119,25 @@ def all_rules() -> dict[str, type[Rule]]:
     import dlt_lint.rules  # noqa: F401  (registers the rules)
 
     return dict(sorted(_REGISTRY.items()))
+
+
+_RULE_MODULE = re.compile(r"(dlt\d{3})_\w+\.py", re.IGNORECASE)
+
+
+def known_codes() -> list[str]:
+    """The code of every rule, without importing a rule module (a warm run that lints nothing
+    should not pay for them): a built-in rule's module is named after its code
+    (``rules/dlt201_register.py``); rules defined elsewhere are in the registry already."""
+    codes = set(_REGISTRY)
+    try:
+        names = os.listdir(os.path.join(os.path.dirname(__file__), "rules"))
+    except OSError:
+        names = []
+    codes.update(m.group(1).upper() for name in names if (m := _RULE_MODULE.fullmatch(name)))
+    return sorted(codes)
+
+
+def external_rule_codes() -> list[str]:
+    """Codes of the registered rules that are not built in (defined by a test or a plugin)."""
+    return sorted(code for code, rule in _REGISTRY.items()
+                  if not rule.__module__.startswith("dlt_lint.rules."))

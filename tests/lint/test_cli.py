@@ -297,3 +297,15 @@ def test_progress_bar_only_on_a_terminal():
     from dlt_lint.cli import _progress_callback
 
     assert _progress_callback(10_000) == (None, None)  # pytest captures stderr: not a TTY
+
+
+def test_rule_codes_are_known_without_importing_the_rules():
+    """``known_codes`` (used to check selectors before any rule module is imported) reads the
+    codes from the rule modules' names; they must be the codes the modules define."""
+    from dlt_lint.rule import all_rules, external_rule_codes, known_codes
+
+    rules = all_rules()
+    built_in = {code for code, rule in rules.items() if rule.__module__.startswith("dlt_lint.rules.")}
+    assert set(known_codes()) == built_in | set(external_rule_codes())
+    for code in built_in:
+        assert rules[code].__module__.rpartition(".")[2].upper().startswith(code + "_")
