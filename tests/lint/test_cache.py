@@ -236,3 +236,52 @@ def test_concurrent_runs_share_the_cache_safely(tmp_path):
                           env=env, timeout=300)
     assert warm.stdout == outputs[0][0]
     assert "31 summaries and 31 results from cache; 0 parsed" in warm.stderr
+
+
+CONV_BASE = """\
+import keras
+
+
+@keras.saving.register_keras_serializable()
+class BaseConv(keras.layers.Layer):
+    def __init__(self, rank, filters, **kwargs):
+        super().__init__(**kwargs)
+        self.rank = rank
+        self.filters = filters
+
+    def get_config(self):
+        config = super().get_config()
+        config.update({"filters": self.filters})
+        return config
+"""
+
+CONV_2D = """\
+import keras
+
+from pkg.base_conv import BaseConv
+
+
+@keras.saving.register_keras_serializable()
+class Conv2D(BaseConv):
+    def __init__(self, filters, **kwargs):
+        super().__init__(rank=2, filters=filters, **kwargs)
+"""
+
+
+def test_a_parameter_every_subclass_decides_is_not_required_across_files(tmp_path):
+    """BaseConv leaves `rank` out of its config because its only subclass (in another module)
+    fixes it; when that subclass starts taking `rank` from its caller, the base's cached
+    result is invalidated and the omission is reported."""
+    root = write(tmp_path / "proj", {"pkg/__init__.py": "", "pkg/base_conv.py": CONV_BASE,
+                                     "pkg/conv.py": CONV_2D})
+    first = lint(root, select=("DLT203",))
+    assert first.diagnostics == []
+    assert lint(root, select=("DLT203",)).stats.parsed == 0
+    (root / "pkg" / "conv.py").write_text(CONV_2D.replace("self, filters,", "self, rank, filters,")
+                                          .replace("rank=2", "rank=rank"))
+    after = lint(root, select=("DLT203",))
+    assert [(d.filename, d.message) for d in after.diagnostics] == [
+        ("pkg/base_conv.py", "get_config() omits __init__ parameter(s): rank")]
+    # Without any subclass the base must save it too.
+    (root / "pkg" / "conv.py").unlink()
+    assert [d.filename for d in lint(root, select=("DLT203",)).diagnostics] == ["pkg/base_conv.py"]

@@ -10,12 +10,13 @@ from __future__ import annotations
 import ast
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
+from typing import Any
 
-from dlt_lint.astwalk import child_statements, iter_child_nodes, walk
 from dlt_lint import keras_facts as kf
+from dlt_lint.astwalk import child_statements, iter_child_nodes, walk
 from dlt_lint.context import FileContext
 from dlt_lint.diagnostics import Edit, Position
-from dlt_lint.semantic import canonical, is_keras_base
+from dlt_lint.semantic import KERAS_BASES, canonical, is_keras_base
 
 FunctionNode = ast.FunctionDef | ast.AsyncFunctionDef
 
@@ -592,6 +593,93 @@ def class_factories(ctx: FileContext, cls: ast.ClassDef) -> frozenset[str]:
                 out |= set(facts.get("factories", ()))
     # A method the class itself overrides decides.
     return frozenset(m for m in out if method_of(cls, m) is None or m in factory_methods(ctx, cls))
+
+
+# --------------------------------------------------------------------------- subclass facts
+SUBCLASS_KEY = "DLT20x-subclass-init"
+
+
+def subclass_facts(ctx: FileContext, tree: ast.Module) -> dict[str, Any] | None:
+    """Per top-level class that may derive from a project class: its bases (qualified) and
+    the base ``__init__`` arguments its own ``__init__`` decides (collected project-wide so a
+    base class's rule can see what its subclasses fix)."""
+    classes: dict[str, Any] = {}
+    for node in tree.body:
+        if not isinstance(node, ast.ClassDef) or not node.bases:
+            continue
+        bases = [canonical(q) for q in base_qualnames(ctx, node)]
+        if all(q is None or q in KERAS_BASES or q in NEUTRAL_BASES for q in bases):
+            continue
+        init = method_of(node, "__init__")
+        keywords, positional = decided_base_arguments(init) if init is not None else ([], [])
+        classes[node.name] = {"bases": [q for q in bases if q], "keywords": keywords,
+                              "positional": positional}
+    return {"classes": classes} if classes else None
+
+
+def decided_base_arguments(init: FunctionNode) -> tuple[list[str], list[bool] | None]:
+    """What ``__init__`` decides for its base: the keywords it passes to ``super().__init__``
+    that are not its own parameters, and per positional argument whether it is such a value
+    (None: a starred argument makes positions unknowable). With several calls, only what every
+    call decides."""
+    own = {a.arg for a in (*init.args.posonlyargs, *init.args.args, *init.args.kwonlyargs)}
+    calls = super_init_calls(init)
+    if not calls:
+        return [], []
+    keywords: set[str] | None = None
+    positional: list[bool] | None = None
+    for n, call in enumerate(calls):
+        decided = {k.arg for k in call.keywords if k.arg and k.arg not in own}
+        keywords = decided if keywords is None else keywords & decided
+        args = call.args if is_super(call.func.value) else call.args[1:]  # Base.__init__(self, ...)
+        if any(isinstance(a, ast.Starred) for a in args):
+            this = None
+        else:
+            this = [not (isinstance(a, ast.Name) and a.id in own) for a in args]
+        if n == 0:
+            positional = this
+        elif positional is not None and this is not None:
+            positional = [a and b for a, b in zip(positional, this)]
+        else:
+            positional = None
+    return sorted(keywords or ()), positional
+
+
+def fixed_by_subclasses(ctx: FileContext, cls: ast.ClassDef, init: FunctionNode) -> set[str]:
+    """``__init__`` parameters of ``cls`` that every project subclass decides itself (passes
+    to ``super().__init__`` without taking them as parameters): the subclasses' configs must
+    not carry them, so the base's ``get_config`` rightly leaves them out. Empty when the
+    project has no subclass of ``cls``."""
+    me = ctx.sem.qualify_local(cls.name)
+    order = [a.arg for a in (*init.args.posonlyargs, *init.args.args)][1:]  # without self
+    # This file's classes come from its text (the index may hold an older summary of it).
+    sources = [(ctx.sem.module, subclass_facts(ctx, ctx.tree))]
+    sources += [(s.module, facts) for s, facts in ctx.project.extras(SUBCLASS_KEY) if s.module != ctx.sem.module]
+    result: set[str] | None = None
+    for module, facts in sources:
+        for name, fact in (facts or {}).get("classes", {}).items():
+            if f"{module}.{name}" == me or not _derives_from(ctx, fact.get("bases", ()), me, cls.name):
+                continue
+            decided = set(fact.get("keywords", ()))
+            positional = fact.get("positional")
+            if positional is None:
+                return set()  # a subclass passes *args: nothing is known
+            decided.update(p for p, fixed in zip(order, positional) if fixed)
+            result = decided if result is None else result & decided
+            if not result:
+                return set()
+    return result or set()
+
+
+def _derives_from(ctx: FileContext, bases: Iterable[str], me: str, name: str) -> bool:
+    for base in bases:
+        if base == me:
+            return True
+        if base.rpartition(".")[2] == name:  # perhaps a re-export of the same class
+            info = ctx.project.find_class(base)
+            if info is not None and info.qualname == me:
+                return True
+    return False
 
 
 COLLECT_KEY = "DLT205-build-facts"

@@ -16,7 +16,8 @@ class MissingGetConfig(Rule):
     the class defines no `get_config()`. Parameters that the Keras base class saves itself
     (`name`, `dtype`, `trainable`, `activity_regularizer`), `*args` / `**kwargs`, and
     parameters whose keys a project base class's `get_config()` already saves are not
-    counted. Abstract classes are not checked.
+    counted, nor are parameters that every subclass in the project decides itself (passes
+    to `super().__init__` without taking them). Abstract classes are not checked.
 
     ## Why
     Saving a model writes each layer's `get_config()`; loading calls
@@ -77,6 +78,9 @@ class MissingGetConfig(Rule):
             return  # an ancestor saves keys we cannot enumerate
         covered = kc.covered_params(ctx, cls, init, inherited)
         missing = [p.name for p in params if p.name not in covered]
+        if missing:
+            fixed = kc.fixed_by_subclasses(ctx, cls, init)
+            missing = [name for name in missing if name not in fixed]
         if not missing:
             return
         self.report(ctx.name_range(init),

@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import ast
+from typing import Any
 
 from dlt_lint.astwalk import walk
+from dlt_lint.context import FileContext
 from dlt_lint.diagnostics import Edit, Fix
 from dlt_lint.rule import Invalid, Rule
 from dlt_lint.rules import _keras_class as kc
@@ -20,7 +22,10 @@ class IncompleteGetConfig(Rule):
     present. Not required: `self`, `*args`, `**kwargs` and what Keras' own base saves
     (`name`, `dtype`, `trainable`, `activity_regularizer`). A `get_config()` that merges
     mappings whose keys cannot be read from the code (`config.update(self.extra)`, loops) is
-    not reported, and abstract classes are not checked.
+    not reported, and abstract classes are not checked. Nor is a parameter of a base class
+    that every subclass in the project decides itself (`super().__init__(rank=2, ...)` from
+    a subclass whose own `__init__` has no `rank`): the subclasses' configs must not carry it,
+    because their `__init__` would not accept it back.
 
     ## Why
     `from_config()` rebuilds the layer as `cls(**config)`. A parameter missing from the config
@@ -61,6 +66,12 @@ class IncompleteGetConfig(Rule):
     fix_availability = "sometimes"
     needles = ("get_config",)
     keras_only = True
+    collect_key = kc.SUBCLASS_KEY
+
+    @classmethod
+    def collect(cls, tree: ast.Module, ctx: FileContext) -> Any:
+        """Bases and decided base arguments of every class (see ``kc.fixed_by_subclasses``)."""
+        return kc.subclass_facts(ctx, tree)
 
     def visit_ClassDef(self, cls: ast.ClassDef) -> None:
         ctx = self.ctx
@@ -88,6 +99,9 @@ class IncompleteGetConfig(Rule):
             present |= {n.value for n in walk(from_config)
                         if isinstance(n, ast.Constant) and isinstance(n.value, str)}
         missing = [p.name for p in params if p.name not in present]
+        if missing:
+            fixed = kc.fixed_by_subclasses(ctx, cls, init)
+            missing = [name for name in missing if name not in fixed]
         if not missing:
             return
         self.report(get_config, "get_config() omits __init__ parameter(s): " + ", ".join(missing),
@@ -278,6 +292,33 @@ class IncompleteGetConfig(Rule):
                 config = super().get_config()
                 config["scale"] = self.scale
                 return config
+        """,
+        # Every subclass (here and in other project modules) decides `rank` itself: a
+        # subclass's config must not carry it, so the base rightly leaves it out.
+        """
+        import keras
+
+
+        class BaseConv(keras.layers.Layer):
+            def __init__(self, rank, filters, **kwargs):
+                super().__init__(**kwargs)
+                self.rank = rank
+                self.filters = filters
+
+            def get_config(self):
+                config = super().get_config()
+                config.update({"filters": self.filters})
+                return config
+
+
+        class Conv1D(BaseConv):
+            def __init__(self, filters, **kwargs):
+                super().__init__(rank=1, filters=filters, **kwargs)
+
+
+        class Conv2D(BaseConv):
+            def __init__(self, filters, **kwargs):
+                BaseConv.__init__(self, 2, filters, **kwargs)
         """,
     ]
 
@@ -506,5 +547,34 @@ class IncompleteGetConfig(Rule):
                     return config
             """,
             message_contains="parameter(s): seed",
+        ),
+        # One subclass takes `rank` from its caller: the base must save it.
+        Invalid(
+            """
+            import keras
+
+
+            class BaseConv(keras.layers.Layer):
+                def __init__(self, rank, filters, **kwargs):
+                    super().__init__(**kwargs)
+                    self.rank = rank
+                    self.filters = filters
+
+                def get_config(self):
+                    config = super().get_config()
+                    config.update({"filters": self.filters})
+                    return config
+
+
+            class Conv1D(BaseConv):
+                def __init__(self, filters, **kwargs):
+                    super().__init__(rank=1, filters=filters, **kwargs)
+
+
+            class AnyConv(BaseConv):
+                def __init__(self, rank, filters, **kwargs):
+                    super().__init__(rank=rank, filters=filters, **kwargs)
+            """,
+            message_contains="omits __init__ parameter(s): rank",
         ),
     ]
