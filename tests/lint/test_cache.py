@@ -285,3 +285,44 @@ def test_a_parameter_every_subclass_decides_is_not_required_across_files(tmp_pat
     # Without any subclass the base must save it too.
     (root / "pkg" / "conv.py").unlink()
     assert [d.filename for d in lint(root, select=("DLT203",)).diagnostics] == ["pkg/base_conv.py"]
+
+
+EXPORT = """\
+import keras
+
+
+def _register(path, symbol):
+    keras.saving.register_keras_serializable(package="demo", name=path)(symbol)
+
+
+class demo_export:
+    def __init__(self, path):
+        self.path = path
+
+    def __call__(self, symbol):
+        _register(self.path, symbol)
+        return symbol
+"""
+
+EXPORTED_LAYER = """\
+import keras
+
+from pkg import demo_export
+
+
+@demo_export("demo.Block")
+class Block(keras.layers.Layer):
+    pass
+"""
+
+
+def test_a_project_decorator_that_registers_counts_across_files(tmp_path):
+    """`demo_export` (defined in another module, imported through the package's re-export)
+    registers what it decorates; when it stops doing so the layer's cached result is
+    invalidated and DLT201 reports it."""
+    root = write(tmp_path / "proj", {"pkg/__init__.py": "from pkg.api_export import demo_export\n",
+                                     "pkg/api_export.py": EXPORT, "pkg/block.py": EXPORTED_LAYER})
+    assert lint(root).diagnostics == []
+    (root / "pkg" / "api_export.py").write_text(EXPORT.replace("        _register(self.path, symbol)\n", ""))
+    after = lint(root)
+    assert [(d.code, d.filename) for d in after.diagnostics] == [("DLT201", "pkg/block.py")]

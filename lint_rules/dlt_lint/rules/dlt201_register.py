@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 import ast
-from typing import Iterator
+from typing import Any, Iterator
 
-from dlt_lint import keras_facts as kf
+from dlt_lint.context import FileContext
 from dlt_lint.rule import Invalid, Rule
+from dlt_lint.rules import _registration as reg
 
 
 def module_level_classes(body: list[ast.stmt]) -> Iterator[ast.ClassDef]:
@@ -27,7 +28,11 @@ class MissingRegistration(Rule):
     ## What it does
     Reports a Keras layer or model class that is not decorated with
     `@keras.saving.register_keras_serializable()` (any spelling: `keras.saving.`,
-    `keras.utils.`, or the decorator imported by name).
+    `keras.utils.`, or the decorator imported by name). A class registered another way is
+    not reported: the decorator applied as a call at module level
+    (`register_keras_serializable()(Block)`), an entry in `get_custom_objects()`, Keras'
+    own `keras_export`, or a project decorator whose code registers what it decorates
+    (found in the module that defines it).
 
     ## Why
     `keras.models.load_model` rebuilds a saved model by looking classes up in Keras'
@@ -59,14 +64,28 @@ class MissingRegistration(Rule):
     summary = "Keras class is not decorated with @keras.saving.register_keras_serializable()"
     fix_availability = "safe"
     keras_only = True
+    collect_key = reg.COLLECT_KEY
+
+    @classmethod
+    def collect(cls, tree: ast.Module, ctx: FileContext) -> Any:
+        """Names of the module's functions and classes that register what they are given."""
+        found = reg.registering_callables(tree, ctx.sem, ctx.source)
+        return sorted(found) if found else None
 
     def visit_Module(self, node: ast.Module) -> None:
+        ctx = self.ctx
+        local: set[str] | None = None
+        by_statement: set[str] = set()
         for cls in module_level_classes(node.body):
-            if not self.ctx.keras_class(cls) or kf.is_registered(cls, self.ctx.sem):
+            if not ctx.keras_class(cls) or ctx.abstract_class(cls):
                 continue
-            if self.ctx.abstract_class(cls):
+            if local is None:
+                local = reg.registering_callables(node, ctx.sem, ctx.source)
+                by_statement = reg.registered_by_statements(node, ctx.sem, local, ctx.source)
+            if cls.name in by_statement or any(reg.decorator_registers(ctx, d, local)
+                                                for d in cls.decorator_list):
                 continue
-            self.report(self.ctx.name_range(cls),
+            self.report(ctx.name_range(cls),
                         f"Keras class `{cls.name}` is not registered with "
                         "@keras.saving.register_keras_serializable()",
                         self._fix(cls))
@@ -124,6 +143,56 @@ class MissingRegistration(Rule):
         class Base(keras.layers.Layer):
             def call(self, inputs):
                 raise NotImplementedError
+        """,
+        # Registered without the decorator: the call form, the custom-objects dict.
+        """
+        import keras
+        from keras.saving import get_custom_objects, register_keras_serializable
+
+
+        class A(keras.layers.Layer):
+            pass
+
+
+        class B(keras.layers.Layer):
+            pass
+
+
+        class C(keras.layers.Layer):
+            pass
+
+
+        A = register_keras_serializable(package="demo")(A)
+        get_custom_objects()["B"] = B
+        keras.saving.get_custom_objects().update({"C": C})
+        """,
+        # A project decorator whose code registers what it decorates, and Keras' own export.
+        """
+        import keras
+        from keras.src.api_export import keras_export
+
+
+        def maybe_register(path, symbol):
+            keras.saving.register_keras_serializable(package="demo", name=path)(symbol)
+
+
+        class demo_export:
+            def __init__(self, path):
+                self.path = path
+
+            def __call__(self, symbol):
+                maybe_register(self.path, symbol)
+                return symbol
+
+
+        @demo_export("demo.Block")
+        class Block(keras.layers.Layer):
+            pass
+
+
+        @keras_export("keras.layers.Other")
+        class Other(keras.layers.Layer):
+            pass
         """,
     ]
     INVALID = [
@@ -200,6 +269,40 @@ class MissingRegistration(Rule):
 
             @keras.saving.register_keras_serializable()
             class Old(tf.keras.layers.Layer):
+                pass
+            """,
+        ),
+        # A decorator that does not register (it only records the name) is not enough.
+        Invalid(
+            """
+            import keras
+
+            NAMES = {}
+
+
+            def tagged(cls):
+                NAMES[cls.__name__] = cls
+                return cls
+
+
+            @tagged
+            class Block(keras.layers.Layer):
+                pass
+            """,
+            expected_fixed="""
+            import keras
+
+            NAMES = {}
+
+
+            def tagged(cls):
+                NAMES[cls.__name__] = cls
+                return cls
+
+
+            @keras.saving.register_keras_serializable()
+            @tagged
+            class Block(keras.layers.Layer):
                 pass
             """,
         ),
