@@ -7,8 +7,8 @@ import re
 from functools import cached_property
 from typing import TYPE_CHECKING, Any
 
-from dlt_lint.astwalk import statements
 from dlt_lint import keras_facts as kf
+from dlt_lint.astwalk import statements
 from dlt_lint.diagnostics import Edit, Position
 from dlt_lint.semantic import Semantic, is_keras_base
 

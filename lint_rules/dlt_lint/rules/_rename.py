@@ -14,8 +14,8 @@ import ast
 from collections.abc import Iterator
 from typing import ClassVar
 
-from dlt_lint.astwalk import walk
 from dlt_lint import keras_facts as kf
+from dlt_lint.astwalk import walk
 from dlt_lint.context import FileContext
 from dlt_lint.diagnostics import Edit, Position
 from dlt_lint.rule import Rule

@@ -13,7 +13,8 @@ from collections.abc import Iterator
 from dlt_lint.astwalk import iter_child_nodes, walk
 from dlt_lint.context import FileContext
 from dlt_lint.diagnostics import Edit, Fix, Position
-from dlt_lint.rule import Invalid, Rule
+from dlt_lint.rule import Invalid, Rule, Valid
+from dlt_lint.rules._backend import backend_package, under_backend_check
 from dlt_lint.semantic import canonical, dotted
 from dlt_lint.tf_to_ops import (
     DROPPABLE_KEYWORDS,
@@ -220,7 +221,10 @@ class TensorFlowUse(Rule):
     with `from tensorflow import x` / `from tensorflow.math import reduce_sum`. The import
     lines themselves are not reported; their uses are. `tf.GradientTape` stays allowed (Keras
     has no tape of its own), and `tf.keras` is left to DLT303. Text in strings, comments and
-    docstrings is never looked at.
+    docstrings is never looked at. Code that is backend-specific on purpose is left alone:
+    a branch under a check of the active backend
+    (`if keras.backend.backend() == "tensorflow":`) and the modules of a backend
+    implementation package (`<package>.backend.tensorflow`, Keras' own layout).
 
     ## Why
     A layer written with `tf.*` calls only runs on the TensorFlow backend: switching the
@@ -270,13 +274,15 @@ class TensorFlowUse(Rule):
     needles = ("tensorflow",)
 
     def visit_Module(self, node: ast.Module) -> None:
+        if backend_package(self.ctx.sem.module):
+            return
         heads = heads_bound(self.ctx, "tensorflow")
         if not heads:
             return
         par = parents(self.ctx)
         for chain in iter_chains(self.ctx, heads):
             rel = tf_relative(raw_qualname(self.ctx, chain))
-            if rel is None or self._allowed(rel):
+            if rel is None or self._allowed(rel) or under_backend_check(chain, par):
                 continue
             text = self.ctx.text(chain)
             parent = par.get(id(chain))
@@ -495,6 +501,28 @@ class TensorFlowUse(Rule):
 
         y = tf.sum([1, 2])
         """,
+        # Backend-specific on purpose: under a check of the active backend.
+        """
+        import keras
+        import tensorflow as tf
+
+
+        def densify(x):
+            if keras.backend.backend() == "tensorflow":
+                return tf.sparse.to_dense(x)
+            return x
+        """,
+        # A backend implementation package is written for its backend.
+        Valid(
+            """
+            import tensorflow as tf
+
+
+            def matmul(a, b):
+                return tf.matmul(a, b)
+            """,
+            path="mylib/backend/tensorflow/numpy.py",
+        ),
     ]
     INVALID = [
         Invalid(

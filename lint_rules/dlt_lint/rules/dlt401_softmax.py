@@ -5,8 +5,8 @@ from __future__ import annotations
 import ast
 from typing import Iterator
 
-from dlt_lint.astwalk import iter_child_nodes
 from dlt_lint import keras_facts as kf
+from dlt_lint.astwalk import iter_child_nodes
 from dlt_lint.rule import Invalid, Rule
 
 SOFTMAX_FUNCTIONS = frozenset({
