@@ -33,7 +33,7 @@ from dlt_lint.diagnostics import Diagnostic, Edit, Fix, Position
 from dlt_lint.index import ModuleSummary
 
 CACHE_DIR_NAME = ".dlt_lint_cache"
-FORMAT = 2
+FORMAT = 3
 
 # (question kind, argument) -> fingerprint of the answer
 DependencyLog = dict[tuple[str, str], Any]

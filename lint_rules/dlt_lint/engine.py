@@ -76,14 +76,28 @@ def fingerprint(obj: Any) -> str:
 _FP = "_dlt_fp"
 
 
+_XFP = "_dlt_xfp"
+
+
 def stamp(summary: ModuleSummary) -> str:
-    """Fingerprint ``summary`` and each of its classes, storing them on the objects."""
+    """Fingerprint ``summary``, each of its classes and each of its collected facts, storing
+    them on the objects (they travel with the summary into the cache)."""
     class_fps = []
     for name, info in sorted(summary.classes.items()):
         fp = info.__dict__[_FP] = fingerprint(info)
         class_fps.append((name, fp))
+    extras = summary.__dict__[_XFP] = {key: fingerprint(facts) for key, facts in summary.extras.items()}
     fp = summary.__dict__[_FP] = fingerprint(
-        (summary.module, summary.is_package, summary.imports, class_fps, summary.extras))
+        (summary.module, summary.is_package, summary.imports, class_fps, sorted(extras.items())))
+    return fp
+
+
+def extras_fp(summary: ModuleSummary, key: str) -> str:
+    """Fingerprint of the facts collected under ``key`` for ``summary`` (stamped or computed)."""
+    fps = summary.__dict__.setdefault(_XFP, {})
+    fp = fps.get(key)
+    if fp is None:
+        fp = fps[key] = fingerprint(summary.extras.get(key))
     return fp
 
 
@@ -244,10 +258,12 @@ class TrackingIndex(ProjectIndex):
     def extras(self, code: str) -> list[tuple[ModuleSummary, Any]]:
         if self.log is None or self._depth:
             return super().extras(code)
-        return self._record("extras", code, lambda: super(TrackingIndex, self).extras(code), self._extras_fp)
+        return self._record("extras", code, lambda: super(TrackingIndex, self).extras(code),
+                            lambda pairs: self._extras_fp(code, pairs))
 
-    def _extras_fp(self, pairs: list[tuple[ModuleSummary, Any]]) -> str:
-        return fingerprint(sorted(((s.module, canon(facts)) for s, facts in pairs), key=repr))
+    @staticmethod
+    def _extras_fp(code: str, pairs: list[tuple[ModuleSummary, Any]]) -> str:
+        return fingerprint(sorted((s.module, extras_fp(s, code)) for s, _ in pairs))
 
     # ------------------------------------------------------------ validation
     def answer(self, kind: str, key: Any) -> Any:
@@ -264,7 +280,7 @@ class TrackingIndex(ProjectIndex):
             elif kind == "ancestors":
                 value = tuple(self.class_fp(i) for i in self.ancestors(key))
             elif kind == "extras":
-                value = self._extras_fp(self.extras(key))
+                value = self._extras_fp(key, self.extras(key))
             elif kind == "module":
                 value = self.summary_fp(dict.get(self.modules, key))
             elif kind == "modules":
@@ -721,11 +737,13 @@ def _run(files: list[SourceFile], config: LintConfig, options: RunOptions | None
     stats.workers = max(stats.workers, workers)
     if tasks:
         all_rules()  # imported once here, not in every forked worker
+    # Small in-process runs (one edited file) keep their trees for phase 2 instead of parsing
+    # twice; they lint once, against the full index, instead of speculating in phase 1.
+    keep_parsed = workers <= 1 and len(tasks) <= 64
     if workers <= 1:  # in-process: hand over the bytes already read
-        tasks = [(i, f, raw.get(i), spec) for i, f, _, spec in tasks]
+        tasks = [(i, f, raw.get(i), spec and not keep_parsed) for i, f, _, spec in tasks]
     raw.clear()
-    # Small in-process runs (one edited file) keep their trees for phase 2 instead of parsing twice.
-    state = _State(config, project_modules, keep_parsed=workers <= 1 and len(tasks) <= 64)
+    state = _State(config, project_modules, keep_parsed=keep_parsed)
     kept: dict[int, Any] = {}
     prog = (lambda k: options.progress("index", k, len(tasks))) if options.progress and tasks else None
     for res in _map(_phase1, tasks, state, workers, prog):

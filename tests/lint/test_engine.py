@@ -118,17 +118,20 @@ def test_non_keras_sibling_base_is_not_reported(tmp_path):
 
 
 def test_speculative_phase_one_result_is_kept_or_redone(tmp_path):
-    # a.py needs nothing from other files: linted once, in phase 1. child.py derives from a
-    # sibling class: its bases send it straight to phase 2.
+    # With worker processes, a.py needs nothing from other files: linted once, in phase 1.
+    # child.py derives from a sibling class: its bases send it straight to phase 2, where it is
+    # parsed again (the workers' trees are gone).
     write(tmp_path, {"pkg/__init__.py": "", "pkg/base.py": BASE, "pkg/child.py": CHILD, "pkg/a.py": UNREGISTERED})
+    _, pooled = lint(tmp_path, ["pkg"], jobs=2)
+    assert pooled.stats.files == 4 and pooled.stats.linted == 4
+    assert pooled.stats.speculative_kept == 3 and pooled.stats.speculative_dropped == 0
+    assert pooled.stats.parsed == 5
+    # In-process (a few edited files), phase 1 keeps its trees: every file is parsed once and
+    # linted once, against the full index, without speculating.
     _, result = lint(tmp_path, ["pkg"])
     s = result.stats
-    assert s.files == 4 and s.linted == 4
-    assert s.speculative_kept == 3 and s.speculative_dropped == 0
-    assert s.parsed == 4  # in-process: phase 2 reuses child.py's tree from phase 1
-    _, pooled = lint(tmp_path, ["pkg"], jobs=2)
-    assert pooled.stats.speculative_kept == 3
-    assert pooled.stats.parsed == 5  # workers: child.py is parsed again in phase 2
+    assert s.files == 4 and s.linted == 4 and s.parsed == 4
+    assert s.speculative_kept == 0 and s.speculative_dropped == 0
     assert [d.to_json() for d in pooled.diagnostics] == [d.to_json() for d in result.diagnostics]
 
 

@@ -23,6 +23,21 @@ def tokens(identifier: str) -> set[str]:
     return {t.lower() for t in _TOKEN.findall(identifier)}
 
 
+_TRIG_WORD = re.compile(r"\w*(?:[cC][oO][sS]|[sS][iI][nN])\w*")
+
+
+def mentions_sin_and_cos(ctx: FileContext) -> bool:
+    """The file's text names both a sine and a cosine (an identifier with such a token): a
+    cheap test before the tree analysis, which cannot find trigonometry otherwise."""
+    cached = ctx.__dict__.get("_dlt_sin_cos")
+    if cached is None:
+        words: set[str] = set()
+        for ident in set(_TRIG_WORD.findall(ctx.source)):
+            words |= tokens(ident)
+        cached = ctx.__dict__["_dlt_sin_cos"] = bool(words & _SIN) and bool(words & _COS)
+    return cached
+
+
 def math_function(ctx: FileContext, call: ast.AST) -> str | None:
     """Last component of a numeric library function a call resolves to (``sin`` for
     ``ops.sin(x)``, ``np.sin``, ``math.sin``, ``tf.math.sin``...)."""
@@ -198,7 +213,7 @@ class HandWrittenRope(Rule):
 
     def visit_ClassDef(self, node: ast.ClassDef) -> None:
         """Check one class."""
-        if not self.ctx.keras_class(node):
+        if not self.ctx.keras_class(node) or not mentions_sin_and_cos(self.ctx):
             return
         if rotary_node(self.ctx, node) is not None:
             self.report(self.ctx.name_range(node),

@@ -7,7 +7,7 @@ import ast
 from dlt_lint.astwalk import walk
 from dlt_lint.context import FileContext
 from dlt_lint.rule import Invalid, Rule
-from dlt_lint.rules.dlt403_rope import class_scope, math_function, mentions, rotary_node
+from dlt_lint.rules.dlt403_rope import class_scope, math_function, mentions, mentions_sin_and_cos, rotary_node
 
 TABLE_COMBINE = frozenset({"concatenate", "concat", "stack", "cat", "hstack", "vstack", "dstack",
                            "where", "select", "interleave"})
@@ -143,7 +143,7 @@ class HandWrittenSinusoidalTable(Rule):
 
     def visit_ClassDef(self, node: ast.ClassDef) -> None:
         """Check one class."""
-        if not self.ctx.keras_class(node):
+        if not self.ctx.keras_class(node) or not mentions_sin_and_cos(self.ctx):
             return
         if rotary_node(self.ctx, node) is not None:
             return
