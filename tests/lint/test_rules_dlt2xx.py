@@ -569,3 +569,50 @@ def test_dlt203_custom_from_config_mapping_counts():
     """
     assert _lint("DLT203", src, module="example") == []
     assert len(_lint("DLT203", src.split("        @classmethod")[0], module="example")) == 1
+
+
+# --------------------------------------------------------------------------- DLT201 outside the project
+_DECORATED = """\
+import keras
+from {module} import {name}
+
+
+@{name}(package="demo")
+class Block(keras.layers.Layer):
+    pass
+"""
+
+
+def _dlt201(source: str) -> list[str]:
+    return [d.code for d in lint_source(source, "pkg/block.py", _cfg(), module="pkg.block",
+                                        rules=[RULES["DLT201"]])]
+
+
+def test_dlt201_reads_an_installed_decorator_module(tmp_path, monkeypatch):
+    """A decorator from a package that is installed but not linted is read from its source:
+    the one that registers counts, the one that only records the class does not."""
+    pkg = tmp_path / "dlt_test_extpkg"
+    (pkg / "utils").mkdir(parents=True)
+    (pkg / "__init__.py").write_text("")
+    (pkg / "utils" / "__init__.py").write_text("from dlt_test_extpkg.utils.reg import register_block\n")
+    (pkg / "utils" / "reg.py").write_text(
+        "import keras\n\n\n"
+        "def register_block(package):\n"
+        "    def wrap(cls):\n"
+        "        return keras.saving.register_keras_serializable(package=package)(cls)\n"
+        "    return wrap\n\n\n"
+        "SEEN = {}\n\n\n"
+        "def remember(package):\n"
+        "    def wrap(cls):\n"
+        "        SEEN[cls.__name__] = cls\n"
+        "        return cls\n"
+        "    return wrap\n")
+    monkeypatch.syspath_prepend(str(tmp_path))
+    assert _dlt201(_DECORATED.format(module="dlt_test_extpkg.utils", name="register_block")) == []
+    assert _dlt201(_DECORATED.format(module="dlt_test_extpkg.utils.reg", name="remember")) == ["DLT201"]
+
+
+def test_dlt201_trusts_a_registering_name_it_cannot_read():
+    """When the decorator's module can be found nowhere, its name decides: unsure, not reported."""
+    assert _dlt201(_DECORATED.format(module="dlt_no_such_pkg.registration", name="register_dl_technique")) == []
+    assert _dlt201(_DECORATED.format(module="dlt_no_such_pkg.tools", name="timed")) == ["DLT201"]

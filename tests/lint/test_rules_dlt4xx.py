@@ -420,3 +420,15 @@ def test_framework_is_clean_under_the_project_configuration():
     for path, (p, module, is_pkg) in parsed.items():
         found += lint_source(p.source, str(path), config, index, module, is_pkg, rules=rules, parsed=p)
     assert not found, "\n".join(f"{d.filename}:{d.start.row}: {d.code} {d.message}" for d in found)
+
+
+@pytest.mark.parametrize("given, key, typo", [
+    ("swiglue", "swiglu", True), ("layernorm", "layer_norm", True), ("rms_nrom", "rms_norm", True),
+    ("sinusoidal", "scalar_sinusoidal", False), ("mlp", "glu", False), ("rope", "dual_rope", False),
+])
+def test_dlt406_fixes_typos_only(given, key, typo):
+    """The safe DLT406 fix replaces a misspelt type, never a different registered type that
+    merely contains the given name."""
+    from dlt_lint.rules.dlt406_factory_call import is_typo_of
+
+    assert is_typo_of(given, key) is typo

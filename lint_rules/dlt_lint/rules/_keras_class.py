@@ -436,6 +436,44 @@ def layer_constructor(ctx: FileContext, call: ast.AST) -> str | None:
     return None
 
 
+# Built-in Keras layers without weights: building them creates nothing that loading a saved
+# model would need.
+WEIGHTLESS_LAYERS = frozenset({
+    "Activation", "ReLU", "LeakyReLU", "ELU", "Softmax", "Dropout", "SpatialDropout1D",
+    "SpatialDropout2D", "SpatialDropout3D", "GaussianDropout", "GaussianNoise", "AlphaDropout",
+    "ActivityRegularization", "Flatten", "Reshape", "Permute", "RepeatVector", "Identity", "Masking",
+    "Cropping1D", "Cropping2D", "Cropping3D", "ZeroPadding1D", "ZeroPadding2D", "ZeroPadding3D",
+    "UpSampling1D", "UpSampling2D", "UpSampling3D", "MaxPooling1D", "MaxPooling2D", "MaxPooling3D",
+    "MaxPool1D", "MaxPool2D", "MaxPool3D", "AveragePooling1D", "AveragePooling2D", "AveragePooling3D",
+    "AvgPool1D", "AvgPool2D", "AvgPool3D", "GlobalAveragePooling1D", "GlobalAveragePooling2D",
+    "GlobalAveragePooling3D", "GlobalAvgPool1D", "GlobalAvgPool2D", "GlobalAvgPool3D",
+    "GlobalMaxPooling1D", "GlobalMaxPooling2D", "GlobalMaxPooling3D", "GlobalMaxPool1D",
+    "GlobalMaxPool2D", "GlobalMaxPool3D", "Add", "Subtract", "Multiply", "Average", "Maximum",
+    "Minimum", "Concatenate", "Dot",
+})
+
+
+def weightless_attrs(ctx: FileContext, init: FunctionNode) -> set[str]:
+    """Attributes ``__init__`` only ever sets to a weightless built-in Keras layer (or None)."""
+    out: set[str] = set()
+    for attr, values in init_stores(init).items():
+        kinds = []
+        pending = list(values)
+        while pending:
+            value = pending.pop()
+            if isinstance(value, ast.IfExp):
+                pending += [value.body, value.orelse]
+                continue
+            if isinstance(value, ast.Constant) and value.value is None:
+                continue
+            q = canonical(ctx.sem.resolve_call(value)) if isinstance(value, ast.Call) else None
+            kinds.append(bool(q) and is_keras_base(q) and q.rpartition(".")[2] in WEIGHTLESS_LAYERS
+                         and ctx.project.find_class(q) is None)
+        if kinds and all(kinds):
+            out.add(attr)
+    return out
+
+
 @dataclass
 class SubLayer:
     """A sub-layer attribute created in ``__init__``."""

@@ -8,15 +8,21 @@ a class is registered by
 * an entry in the custom-objects dict: ``get_custom_objects()["Block"] = Block`` or
   ``get_custom_objects().update({"Block": Block})``;
 * a project's own decorator whose code does one of the above (``keras_hub_export`` and kin),
-  found through facts collected from the module that defines it.
+  found through facts collected from the module that defines it, or read from the installed
+  package's source when that module is not part of the linted project.
+
+A decorator whose defining module cannot be read at all is taken to register when its name
+says so (``register_*``, ``*serializable*``): not knowing is no reason to report.
 """
 
 from __future__ import annotations
 
 import ast
+from functools import lru_cache
 from typing import Iterable, Iterator
 
 from dlt_lint import keras_facts as kf
+from dlt_lint import registries as regs
 from dlt_lint.astwalk import walk
 from dlt_lint.context import FileContext
 from dlt_lint.semantic import Semantic, canonical
@@ -134,12 +140,15 @@ def decorator_registers(ctx: FileContext, decorator: ast.expr, local: set[str]) 
 
 
 def _project_registering(ctx: FileContext, qualname: str, hops: int = 4) -> bool:
-    """``qualname`` names a registering callable of a project module (following re-exports)."""
+    """``qualname`` names a registering callable: of a project module (following re-exports),
+    or of an installed module outside the project (read from its source)."""
     for _ in range(hops):
         module, _, name = qualname.rpartition(".")
-        summary = ctx.project.modules.get(module) if module else None
-        if summary is None:
+        if not module:
             return False
+        summary = ctx.project.modules.get(module)
+        if summary is None:
+            return _outside_project_registers(module, name)
         facts = summary.extras.get(COLLECT_KEY)
         if isinstance(facts, (list, tuple, set, frozenset)) and name in facts:
             return True
@@ -148,3 +157,42 @@ def _project_registering(ctx: FileContext, qualname: str, hops: int = 4) -> bool
             return False
         qualname = canonical(target) or target
     return False
+
+
+_REGISTERING_NAME = ("regist", "serializ")
+
+
+def _outside_project_registers(module: str, name: str) -> bool:
+    if module == "keras" or module.startswith("keras."):
+        return False  # Keras' registering callables are known by name (REGISTERING)
+    found = _installed_registering(module, name)
+    if found is None:  # the source cannot be read: trust the name
+        return any(word in name.lower() for word in _REGISTERING_NAME)
+    return found
+
+
+@lru_cache(maxsize=256)
+def _installed_registering(module: str, name: str, hops: int = 4) -> bool | None:
+    """Whether ``module.name`` of an installed package registers, read from the source without
+    importing anything; None when the module's source cannot be found."""
+    for _ in range(hops):
+        top, _, rest = module.partition(".")
+        root = regs.locate_package(top)
+        if root is None:
+            return None
+        base = root.joinpath(*rest.split(".")) if rest else root
+        path = next((p for p in (base.with_suffix(".py"), base / "__init__.py") if p.is_file()), None)
+        if path is None:
+            return None
+        try:
+            tree = ast.parse(path.read_text(encoding="utf-8"))
+        except (OSError, UnicodeDecodeError, SyntaxError, ValueError):
+            return None
+        sem = Semantic(tree, module, path.name == "__init__.py")
+        if name in registering_callables(tree, sem):
+            return True
+        target = sem.imports.names.get(name)
+        if not target or "." not in target:
+            return False
+        module, _, name = target.rpartition(".")
+    return None

@@ -24,6 +24,8 @@ class UnbuiltSublayer(Rule):
     through `super().build(...)`) calls `self.<attr>.build(...)`, calls the sub-layer itself,
     loops over a list attribute holding sub-layers, or hands the attribute to a helper. A
     class that has sub-layers and no `build()` at all is reported once, at the class name.
+    Built-in layers without weights (`Dropout`, `ReLU`, `Activation`, pooling, reshaping and
+    merging layers...) are not required: building them creates nothing that loading needs.
 
     A `keras.Model` subclass without `build()` is not reported: Keras builds such a model by
     calling it on symbolic inputs, so creating sub-layers in `__init__` and calling them in
@@ -101,6 +103,9 @@ class UnbuiltSublayer(Rule):
         if init is None:
             return
         subs = kc.sublayers(ctx, init, kc.class_factories(ctx, cls))
+        if subs:
+            weightless = kc.weightless_attrs(ctx, init)
+            subs = [s for s in subs if s.attr not in weightless]
         if not subs:
             return
         local_ancestors, hidden = kc.project_ancestor_defs(ctx, cls)
@@ -331,6 +336,20 @@ class UnbuiltSublayer(Rule):
             """,
             path="dl_techniques/layers/attention/block.py",
         ),
+        # Sub-layers without weights need no build().
+        """
+        import keras
+
+
+        class HardSwish(keras.layers.Layer):
+            def __init__(self, dropout_rate=0.0, **kwargs):
+                super().__init__(**kwargs)
+                self.relu6 = keras.layers.ReLU(max_value=6.0)
+                self.dropout = keras.layers.Dropout(dropout_rate) if dropout_rate > 0 else None
+
+            def call(self, x):
+                return x * self.relu6(x + 3.0) / 6.0
+        """,
     ]
 
     INVALID = [
@@ -396,16 +415,16 @@ class UnbuiltSublayer(Rule):
         Invalid(
             """
             import keras
-            from keras.layers import Dense, Dropout
+            from keras.layers import Dense, LayerNormalization
 
 
             class Stack(keras.layers.Layer):
-                def __init__(self, dim, depth, dropout_rate=0.0, **kwargs):
+                def __init__(self, dim, depth, use_norm=False, **kwargs):
                     super().__init__(**kwargs)
                     self.blocks = []
                     for _ in range(depth):
                         self.blocks.append(Dense(dim))
-                    self.dropout = Dropout(dropout_rate) if dropout_rate > 0 else None
+                    self.norm = LayerNormalization() if use_norm else None
 
                 def build(self, input_shape):
                     super().build(input_shape)
@@ -414,22 +433,22 @@ class UnbuiltSublayer(Rule):
             unsafe_fixes=True,
             expected_fixed="""
             import keras
-            from keras.layers import Dense, Dropout
+            from keras.layers import Dense, LayerNormalization
 
 
             class Stack(keras.layers.Layer):
-                def __init__(self, dim, depth, dropout_rate=0.0, **kwargs):
+                def __init__(self, dim, depth, use_norm=False, **kwargs):
                     super().__init__(**kwargs)
                     self.blocks = []
                     for _ in range(depth):
                         self.blocks.append(Dense(dim))
-                    self.dropout = Dropout(dropout_rate) if dropout_rate > 0 else None
+                    self.norm = LayerNormalization() if use_norm else None
 
                 def build(self, input_shape):
                     for sub_layer in self.blocks:
                         sub_layer.build(input_shape)
-                    if self.dropout is not None:
-                        self.dropout.build(input_shape)
+                    if self.norm is not None:
+                        self.norm.build(input_shape)
                     super().build(input_shape)
             """,
         ),

@@ -6,9 +6,10 @@ import ast
 import re
 from dataclasses import dataclass, field
 
+from dlt_lint import registries as regs
 from dlt_lint.astwalk import walk
 from dlt_lint.context import FileContext
-from dlt_lint.rule import Invalid, Rule
+from dlt_lint.rule import Invalid, Rule, Valid
 
 MATH_ROOTS = frozenset({"keras", "numpy", "math", "tensorflow", "jax", "torch"})
 COMBINE = frozenset({"concatenate", "concat", "stack", "cat", "hstack", "vstack", "dstack"})
@@ -36,6 +37,20 @@ def mentions_sin_and_cos(ctx: FileContext) -> bool:
             words |= tokens(ident)
         cached = ctx.__dict__["_dlt_sin_cos"] = bool(words & _SIN) and bool(words & _COS)
     return cached
+
+
+def is_embedding_implementation(ctx: FileContext, cls: ast.ClassDef) -> bool:
+    """``cls`` is one of the framework's position embeddings: it lives in an ``embedding``
+    package or a factory registry of the project names it. That is where the math belongs."""
+    if any(part in ("embedding", "embeddings") for part in ctx.sem.module.split(".")[:-1]):
+        return True
+    me = ctx.sem.qualify_local(cls.name)
+    for registry in regs.project_registries(ctx):
+        for entry in registry.entries.values():
+            if entry.cls == me or (entry.cls and entry.cls.rpartition(".")[2] == cls.name
+                                   and getattr(ctx.project.find_class(entry.cls), "qualname", None) == me):
+                return True
+    return False
 
 
 def math_function(ctx: FileContext, call: ast.AST) -> str | None:
@@ -174,7 +189,9 @@ class HandWrittenRope(Rule):
     feature pairs by position-dependent angles, i.e. combines cosine / sine tables with a
     "rotate half" (a concatenation or stack in which one half is negated, `[-x2, x1]`) or with
     the explicit pair rotation `[x1*cos - x2*sin, x1*sin + x2*cos]` (interleaved form). Helper
-    functions of the same module that the class calls count as part of the class.
+    functions of the same module that the class calls count as part of the class. The
+    framework's own embeddings are where this math belongs: classes in an `embedding` package
+    and classes a factory registry of the project names are not reported.
 
     ## Why
     The framework provides rotary embeddings (`rope`, `dual_rope`, `continuous_rope`) through
@@ -215,7 +232,7 @@ class HandWrittenRope(Rule):
         """Check one class."""
         if not self.ctx.keras_class(node) or not mentions_sin_and_cos(self.ctx):
             return
-        if rotary_node(self.ctx, node) is not None:
+        if rotary_node(self.ctx, node) is not None and not is_embedding_implementation(self.ctx, node):
             self.report(self.ctx.name_range(node),
                         f"`{node.name}` hand-writes rotary position embedding math (cos/sin with a "
                         "rotated half); use create_embedding_layer(\"rope\", ...)")
@@ -261,6 +278,21 @@ class HandWrittenRope(Rule):
             x1, x2 = np.split(x, 2, axis=-1)
             return x * np.cos(angles) + np.concatenate([-x2, x1], axis=-1) * np.sin(angles)
         """,
+        # The framework's own implementation, in its embedding package.
+        Valid(
+            """
+            import keras
+            from keras import ops
+
+            class RotaryPositionEmbedding(keras.layers.Layer):
+                def call(self, x, positions, inv_freq):
+                    angles = positions[:, None] * inv_freq[None, :]
+                    cos, sin = ops.cos(angles), ops.sin(angles)
+                    x1, x2 = ops.split(x, 2, axis=-1)
+                    return x * cos + ops.concatenate([-x2, x1], axis=-1) * sin
+            """,
+            path="mylib/layers/embedding/rotary_position_embedding.py",
+        ),
     ]
     INVALID = [
         # Rotate-half inside a method, keras.ops spelling.

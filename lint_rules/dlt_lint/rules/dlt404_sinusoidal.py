@@ -7,7 +7,14 @@ import ast
 from dlt_lint.astwalk import walk
 from dlt_lint.context import FileContext
 from dlt_lint.rule import Invalid, Rule
-from dlt_lint.rules.dlt403_rope import class_scope, math_function, mentions, mentions_sin_and_cos, rotary_node
+from dlt_lint.rules.dlt403_rope import (
+    class_scope,
+    is_embedding_implementation,
+    math_function,
+    mentions,
+    mentions_sin_and_cos,
+    rotary_node,
+)
 
 TABLE_COMBINE = frozenset({"concatenate", "concat", "stack", "cat", "hstack", "vstack", "dstack",
                            "where", "select", "interleave"})
@@ -109,7 +116,9 @@ class HandWrittenSinusoidalTable(Rule):
     wavelength base (`10000 ** (2i / d)`, `power(10000, ...)`, `exp(-log(10000) * ...)`,
     `max_wavelength ** ...`), merged into one table (concatenated, stacked, interleaved with
     `where`, or written into even / odd columns). Helper functions of the same module that the
-    class calls count as part of it. Classes with rotary math are left to DLT403.
+    class calls count as part of it. Classes with rotary math are left to DLT403, and the
+    framework's own embeddings (classes in an `embedding` package, classes a factory registry
+    of the project names) are not reported.
 
     ## Why
     `create_embedding_layer("sinusoidal", max_seq_len=..., dim=...)` provides the table once,
@@ -147,7 +156,7 @@ class HandWrittenSinusoidalTable(Rule):
             return
         if rotary_node(self.ctx, node) is not None:
             return
-        if sinusoidal_table(self.ctx, node):
+        if sinusoidal_table(self.ctx, node) and not is_embedding_implementation(self.ctx, node):
             self.report(self.ctx.name_range(node),
                         f"`{node.name}` hand-writes a sinusoidal position table; use "
                         "create_embedding_layer(\"sinusoidal\", ...)")

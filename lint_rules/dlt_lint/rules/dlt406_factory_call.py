@@ -30,6 +30,30 @@ def close_matches(value: str, keys: list[str]) -> list[str]:
     return [key for neg, _i, key in scored if best - (-neg) <= 0.1][:3]
 
 
+def typo_distance(a: str, b: str) -> int:
+    """Edits between ``a`` and ``b`` (insertions, deletions, substitutions and swaps of two
+    neighbouring characters, each counting one)."""
+    a, b = a.lower(), b.lower()
+    prev2: list[int] = []
+    prev = list(range(len(b) + 1))
+    for i in range(1, len(a) + 1):
+        row = [i] + [0] * len(b)
+        for j in range(1, len(b) + 1):
+            cost = 0 if a[i - 1] == b[j - 1] else 1
+            row[j] = min(prev[j] + 1, row[j - 1] + 1, prev[j - 1] + cost)
+            if i > 1 and j > 1 and a[i - 1] == b[j - 2] and a[i - 2] == b[j - 1]:
+                row[j] = min(row[j], prev2[j - 2] + 1)
+        prev2, prev = prev, row
+    return prev[len(b)]
+
+
+def is_typo_of(value: str, key: str) -> bool:
+    """``value`` is ``key`` mistyped: at most two edits, and fewer than a third of its letters
+    (``swiglue`` -> ``swiglu``; not ``sinusoidal`` -> ``scalar_sinusoidal``, another type)."""
+    distance = typo_distance(value, key)
+    return distance <= 2 and distance * 3 <= max(len(value), len(key))
+
+
 class UnknownFactoryType(Rule):
     """
     ## What it does
@@ -61,8 +85,10 @@ class UnknownFactoryType(Rule):
     ## Fix safety
     Safe when exactly one registered type is close to the misspelt one (`difflib` ratio of at
     least 0.6, and no other candidate within 0.1 of the best: `swiglue` -> `swiglu`, not also
-    `glu`): the string is replaced, keeping its quote style; the code could not have run
-    before. Missing
+    `glu`) and the difference is a typo (at most two edits: `layernorm` -> `layer_norm`; a
+    longer name that contains the given one, `sinusoidal` -> `scalar_sinusoidal`, is another
+    type and only suggested): the string is replaced, keeping its quote style; the code could
+    not have run before. Missing
     parameters are not fixed (their values are unknown). Wrapper factories that derive some
     parameters (`create_ffn` computes `hidden_dim`, `create_attention` computes `dim`) are
     checked for the type only.
@@ -104,7 +130,7 @@ class UnknownFactoryType(Rule):
             else:
                 hint = f"; registered types: {', '.join(keys)}"
             fix = None
-            if len(matches) == 1:
+            if len(matches) == 1 and is_typo_of(value, matches[0]):
                 fix = self._replace_string(type_node, matches[0])
             self.report(type_node, f"unknown {registry.kind} type '{value}'{hint}", fix)
             return

@@ -76,7 +76,9 @@ class RegistrySignatureMismatch(Rule):
     not accept, an `optional` default that differs from the constructor's default (compared
     as literal values: `1e-6` equals `0.000001`), an `optional` name that has no default in
     the constructor, and a constructor parameter without default that is not `required`
-    (`*args` / `**kwargs` ignored). A constructor with `**kwargs` accepts what its project
+    (`*args` / `**kwargs` ignored). When one class is registered under several keys, the
+    entries are presets of it (`glu`, `reglu`, `bilinear`) and their defaults are not compared
+    with the constructor's. A constructor with `**kwargs` accepts what its project
     base classes and `keras.layers.Layer` accept. With the guide-000 spelling (a class map
     plus a parameter table) a type present in only one of the two dicts is reported too.
     Classes outside the linted project (Keras' own layers) are not checked.
@@ -117,10 +119,14 @@ class RegistrySignatureMismatch(Rule):
         """Check the module."""
         for reg in regs.registries_of_file(self.ctx):
             membership = self._membership(reg)
+            # One class under several keys: the entries are presets of it, and their
+            # defaults differ from the constructor's on purpose.
+            classes = [e.cls for e in reg.entries.values() if e.cls]
+            presets = {c for c in classes if classes.count(c) > 1}
             for entry in reg.entries.values():
                 messages = [f"registry entry '{entry.key}' is {m}" for m in membership.get(entry.key, [])]
                 info = self.ctx.project.find_class(entry.cls) if entry.cls else None
-                problems = self._problems(entry, info) if info is not None else []
+                problems = self._problems(entry, info, entry.cls in presets) if info is not None else []
                 if problems:
                     assert info is not None
                     messages.append(f"registry entry '{entry.key}' disagrees with `{info.name}.__init__`: "
@@ -139,7 +145,7 @@ class RegistrySignatureMismatch(Rule):
                 out.setdefault(key, []).append(f"missing from {', '.join(f'`{a}`' for a in absent)}")
         return out
 
-    def _problems(self, entry: regs.RegistryEntry, info: ClassInfo) -> list[str]:
+    def _problems(self, entry: regs.RegistryEntry, info: ClassInfo, preset: bool = False) -> list[str]:
         sig = signature(self.ctx.project, info)
         problems: list[str] = []
         required = entry.required or []
@@ -156,7 +162,7 @@ class RegistrySignatureMismatch(Rule):
                 continue  # accepted through **kwargs of an unknown or Keras base
             if param.default is None:
                 problems.append(f"optional `{name}` has no default in the constructor")
-            elif regs.same_default(default, param.default) is False:
+            elif not preset and regs.same_default(default, param.default) is False:
                 problems.append(f"optional `{name}` defaults to {default} in the registry but "
                                 f"{param.default} in the constructor")
         if entry.required is not None:
@@ -206,6 +212,24 @@ class RegistrySignatureMismatch(Rule):
             }
             """,
             path="pkg/layers/norms/factory.py",
+        ),
+        # Presets: one class under several keys with different defaults.
+        Valid(
+            """
+            import keras
+
+            class GLUFFN(keras.layers.Layer):
+                def __init__(self, hidden_dim, activation="swish", **kwargs):
+                    super().__init__(**kwargs)
+
+            FFN_REGISTRY = {
+                "glu": {"class": GLUFFN, "required_params": ["hidden_dim"],
+                        "optional_params": {"activation": "swish"}},
+                "reglu": {"class": GLUFFN, "required_params": ["hidden_dim"],
+                          "optional_params": {"activation": "relu"}},
+            }
+            """,
+            path="mylib/layers/ffn/factory.py",
         ),
     ]
     INVALID = [
