@@ -41,7 +41,8 @@ FRAMEWORK_PACKAGE = "dl_techniques"
 
 _REQUIRED_KEYS = ("required", "required_params")
 _OPTIONAL_KEYS = ("optional", "optional_params")
-_ENTRY_KEYS = frozenset({"class", *_REQUIRED_KEYS, *_OPTIONAL_KEYS, "description"})
+_CLASS_KEYS = ("class", "cls")
+_ENTRY_KEYS = frozenset({*_CLASS_KEYS, *_REQUIRED_KEYS, *_OPTIONAL_KEYS, "description"})
 _LITERAL_NAMES = frozenset({"typing.Literal", "typing_extensions.Literal"})
 
 
@@ -52,7 +53,7 @@ class RegistryEntry:
     key: str
     cls: str | None = None  # qualified name of the class (None: not a resolvable name)
     required: list[str] | None = None  # None: absent or not a literal list of strings
-    optional: dict[str, str] | None = None  # name -> default source text
+    optional: dict[str, str | None] | None = None  # name -> default source text (None: not given)
     description: str | None = None
     # ast nodes inside the factory module (not part of the picklable facts)
     key_node: ast.expr | None = field(default=None, repr=False, compare=False)
@@ -337,7 +338,7 @@ class _Segments:
 def _fill_entry(entry: RegistryEntry, spec: ast.Dict, sem: Semantic, segment: "_Segments") -> None:
     for kk, vv in zip(spec.keys, spec.values):
         field_name = _string(kk)
-        if field_name == "class":
+        if field_name in _CLASS_KEYS:
             if entry.cls is None and isinstance(vv, (ast.Name, ast.Attribute)):
                 entry.cls = sem.resolve(vv)
                 entry.class_node = vv
@@ -351,6 +352,8 @@ def _fill_entry(entry: RegistryEntry, spec: ast.Dict, sem: Semantic, segment: "_
                     assert name is not None
                     entry.optional[name] = segment(ov)
                     entry.optional_nodes[name] = ov
+            elif (names := _str_list(vv)) is not None:  # names only: defaults live in the class
+                entry.optional = {name: None for name in names}
         elif field_name == "description":
             entry.description = _string(vv)
 

@@ -81,6 +81,8 @@ class RegistrySignatureMismatch(Rule):
     with the constructor's. A constructor with `**kwargs` accepts what its project
     base classes and `keras.layers.Layer` accept. With the guide-000 spelling (a class map
     plus a parameter table) a type present in only one of the two dicts is reported too.
+    Entries may name their class under `class` or `cls`, and give the optional parameters with
+    defaults (a dict) or by name only (a list; then only the names are checked).
     Classes outside the linted project (Keras' own layers) are not checked.
 
     ## Why
@@ -290,5 +292,22 @@ class RegistrySignatureMismatch(Rule):
             """,
             path="pkg/layers/ffn/factory.py",
             message_contains='optional `activation` defaults to "relu" in the registry but "gelu"',
+        ),
+        # The "cls" key with names-only optional parameters.
+        Invalid(
+            """
+            import keras
+
+            class TransformerLayer(keras.layers.Layer):
+                def __init__(self, hidden_size, num_heads, dropout_rate=0.0, **kwargs):
+                    super().__init__(**kwargs)
+
+            TRANSFORMER_REGISTRY = {
+                "transformer": {"cls": TransformerLayer, "required_params": ["dim", "num_heads"],
+                                "optional_params": ["dropout_rate"]},
+            }
+            """,
+            path="mylib/layers/transformers/factory.py",
+            message_contains="required `dim` is not a constructor parameter",
         ),
     ]
