@@ -2,7 +2,9 @@
 
 One entry per source file (named after a hash of its absolute path) holds
 
-* ``content``: the hash of the file's bytes,
+* ``content``: the hash of the file's bytes (and ``stat``: the file's size, times and inode
+  when they were read, so an unchanged file need not be read again; see
+  :meth:`CacheEntry.unchanged`),
 * ``context``: a hash of everything else a result depends on inside the file's own scope (tool
   version and source fingerprint, configuration, module name, Python version),
 * ``summary``: the phase-1 project-index summary of the file (with the rules' collected facts),
@@ -24,6 +26,7 @@ import os
 import pickle
 import sys
 import tempfile
+import time
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -45,6 +48,20 @@ class LintRecord:
 
     log: DependencyLog
     diagnostics: list[Diagnostic]
+
+
+# (size, mtime_ns, ctime_ns, inode, wall-clock ns when taken)
+StatKey = tuple[int, int, int, int, int]
+RACY_NS = 2_000_000_000
+
+
+def stat_key(path: str) -> StatKey | None:
+    """The stat facts that tell whether a file changed since it was read (None: no stat)."""
+    try:
+        st = os.stat(path)
+    except OSError:
+        return None
+    return (st.st_size, st.st_mtime_ns, st.st_ctime_ns, st.st_ino, time.time_ns())
 
 
 # A diagnostic as plain tuples (fast to pickle and load; the file name is the entry's):
@@ -93,13 +110,24 @@ class CacheEntry:
     summary: ModuleSummary | None  # None: the file does not parse (``rows`` hold the DLT000)
     log: DependencyLog | None = None  # None: no lint result stored
     rows: list[Row] | None = None
+    stat: StatKey | None = None  # the file's stat when ``content`` was read (see ``unchanged``)
 
     @classmethod
     def make(cls, content: str, context: str, summary: ModuleSummary | None,
-             record: LintRecord | None) -> "CacheEntry":
+             record: LintRecord | None, stat: StatKey | None = None) -> "CacheEntry":
         if record is None:
-            return cls(content, context, summary)
-        return cls(content, context, summary, record.log, pack(record.diagnostics))
+            return cls(content, context, summary, stat=stat)
+        return cls(content, context, summary, record.log, pack(record.diagnostics), stat)
+
+    def unchanged(self, key: StatKey | None) -> bool:
+        """The file still has the content this entry describes, judged from its stat alone.
+
+        Size, modification and change time (which no tool can set back) and inode must match,
+        and the file must have been older than :data:`RACY_NS` when it was read: an edit in the
+        same clock tick as that read would leave the times equal, so a file that was that
+        fresh is read and hashed again."""
+        return (key is not None and self.stat is not None and key[:4] == self.stat[:4]
+                and self.stat[1] < self.stat[4] - RACY_NS and self.stat[2] < self.stat[4] - RACY_NS)
 
     def record(self, filename: str) -> LintRecord | None:
         if self.log is None or self.rows is None:

@@ -33,7 +33,16 @@ import time
 from dataclasses import dataclass, field, fields, is_dataclass
 from typing import Any, Callable, Iterable, Iterator
 
-from dlt_lint.cache import Cache, CacheEntry, DependencyLog, LintRecord, entry_context, tool_fingerprint
+from dlt_lint.cache import (
+    Cache,
+    CacheEntry,
+    DependencyLog,
+    LintRecord,
+    StatKey,
+    entry_context,
+    stat_key,
+    tool_fingerprint,
+)
 from dlt_lint.config import LintConfig
 from dlt_lint.context import FileContext
 from dlt_lint.diagnostics import Diagnostic, Position
@@ -709,18 +718,27 @@ def _run(files: list[SourceFile], config: LintConfig, options: RunOptions | None
     # ---------------------------------------------------------------- phase 1: summaries
     tasks: list[tuple[int, SourceFile, bytes | None, bool]] = []
     raw: dict[int, bytes] = {}
+    stats_of: list[StatKey | None] = [None] * n
     for i, f in enumerate(every):
-        try:
-            data = read_bytes(f.path)
-        except SourceError as exc:
-            if f.lint:
-                records[i] = LintRecord({}, _error_diagnostic(f, str(exc), config))
-                final[i] = True
-            continue
-        digest = content_hash(data)
-        contents[i] = digest
         entry = cache.load(f.path) if options.use_cache else None
-        if entry is not None and entry.content == digest and entry.context == contexts[i]:
+        if entry is not None and entry.context != contexts[i]:
+            entry = None
+        if options.use_cache:
+            stats_of[i] = stat_key(f.path)  # taken before reading: a later edit changes it
+        if entry is not None and entry.unchanged(stats_of[i]):
+            digest = entry.content  # same size, times and inode, read long after its last edit
+        else:
+            try:
+                data = read_bytes(f.path)
+            except SourceError as exc:
+                if f.lint:
+                    records[i] = LintRecord({}, _error_diagnostic(f, str(exc), config))
+                    final[i] = True
+                continue
+            digest = content_hash(data)
+            raw[i] = data
+        contents[i] = digest
+        if entry is not None and entry.content == digest:
             entries[i] = entry
             stats.summaries_cached += 1
             summaries[i] = entry.summary
@@ -729,8 +747,8 @@ def _run(files: list[SourceFile], config: LintConfig, options: RunOptions | None
                 final[i] = True
             elif f.lint:
                 records[i] = entry.record(f.display)
+            raw.pop(i, None)
             continue
-        raw[i] = data
         tasks.append((i, f, None, True))
     project_modules = frozenset(f.module for f in every if f.module)
     workers = _workers_for(len(tasks), options.jobs)
@@ -852,9 +870,11 @@ def _run(files: list[SourceFile], config: LintConfig, options: RunOptions | None
                 continue
             entry = entries[i]
             if f.lint or entry is None:
-                cache.store(f.path, CacheEntry.make(contents[i], contexts[i], summaries[i], records[i]))
+                cache.store(f.path, CacheEntry.make(contents[i], contexts[i], summaries[i], records[i],
+                                                    stats_of[i]))
             else:  # indexed only: keep the lint result of an earlier run
-                cache.store(f.path, CacheEntry(contents[i], contexts[i], summaries[i], entry.log, entry.rows))
+                cache.store(f.path, CacheEntry(contents[i], contexts[i], summaries[i], entry.log, entry.rows,
+                                               stats_of[i]))
     stats.cache_written = cache.written
     stats.seconds = time.perf_counter() - began
     return RunResult(result_outcomes, warnings, stats)

@@ -326,3 +326,71 @@ def test_a_project_decorator_that_registers_counts_across_files(tmp_path):
     (root / "pkg" / "api_export.py").write_text(EXPORT.replace("        _register(self.path, symbol)\n", ""))
     after = lint(root)
     assert [(d.code, d.filename) for d in after.diagnostics] == [("DLT201", "pkg/block.py")]
+
+
+def _age(path: Path, seconds: float = 60.0) -> None:
+    """Move the file's modification time into the past (as an old checkout has)."""
+    st = path.stat()
+    os.utime(path, ns=(st.st_atime_ns, st.st_mtime_ns - int(seconds * 1e9)))
+
+
+def _count_reads(monkeypatch) -> list[str]:
+    import dlt_lint.engine as engine
+
+    reads: list[str] = []
+    real = engine.read_bytes
+
+    def counting(path):
+        reads.append(os.path.basename(path))
+        return real(path)
+
+    monkeypatch.setattr(engine, "read_bytes", counting)
+    return reads
+
+
+def test_an_unchanged_old_file_is_not_read_again(tmp_path, monkeypatch):
+    import dlt_lint.cache
+
+    root = project(tmp_path)
+    for p in (root / "pkg").iterdir():
+        _age(p)
+    # A test cannot move the change time back; shrink the racy window instead.
+    monkeypatch.setattr(dlt_lint.cache, "RACY_NS", 0)
+    cold = lint(root)  # reads and hashes every file, recording their stat
+    reads = _count_reads(monkeypatch)
+    warm = lint(root)
+    assert reads == [] and warm.stats.parsed == 0
+    assert [d.to_json() for d in warm.diagnostics] == [d.to_json() for d in cold.diagnostics]
+
+
+def test_an_edit_that_keeps_size_and_mtime_is_still_seen(tmp_path, monkeypatch):
+    """Tools that restore the modification time (cp -p, rsync -t) cannot restore the change
+    time: the edited file is read and linted again."""
+    import dlt_lint.cache
+
+    root = project(tmp_path)
+    for p in (root / "pkg").iterdir():
+        _age(p)
+    monkeypatch.setattr(dlt_lint.cache, "RACY_NS", 0)
+    assert [d.filename for d in lint(root).diagnostics] == ["pkg/child.py", "pkg/other.py"]
+    other = root / "pkg" / "other.py"
+    before = other.stat()
+    text = UNREGISTERED.replace("keras.layers.Layer)", "object            )")  # same size
+    assert len(text) == len(UNREGISTERED)
+    other.write_text(text)
+    os.utime(other, ns=(before.st_atime_ns, before.st_mtime_ns))
+    assert (other.stat().st_size, other.stat().st_mtime_ns) == (before.st_size, before.st_mtime_ns)
+    reads = _count_reads(monkeypatch)
+    after = lint(root)
+    assert "other.py" in reads
+    assert [d.filename for d in after.diagnostics] == ["pkg/child.py"]  # Block is no Keras class now
+
+
+def test_a_file_read_just_after_its_edit_is_hashed_again(tmp_path, monkeypatch):
+    """Within the racy window the times cannot prove the content unchanged."""
+    root = project(tmp_path)
+    lint(root)  # the files were written a moment ago
+    reads = _count_reads(monkeypatch)
+    warm = lint(root)
+    assert sorted(reads) == ["__init__.py", "base.py", "child.py", "other.py"]
+    assert warm.stats.parsed == 0  # same content: the cache still answers
