@@ -126,8 +126,12 @@ class CacheEntry:
         and the file must have been older than :data:`RACY_NS` when it was read: an edit in the
         same clock tick as that read would leave the times equal, so a file that was that
         fresh is read and hashed again."""
-        return (key is not None and self.stat is not None and key[:4] == self.stat[:4]
-                and self.stat[1] < self.stat[4] - RACY_NS and self.stat[2] < self.stat[4] - RACY_NS)
+        return key is not None and self.stat is not None and key[:4] == self.stat[:4] and self.trusted(self.stat)
+
+    @staticmethod
+    def trusted(key: StatKey | None) -> bool:
+        """The file was older than the racy window when ``key`` was taken."""
+        return key is not None and key[1] < key[4] - RACY_NS and key[2] < key[4] - RACY_NS
 
     def record(self, filename: str) -> LintRecord | None:
         if self.log is None or self.rows is None:

@@ -739,6 +739,8 @@ def _run(files: list[SourceFile], config: LintConfig, options: RunOptions | None
             raw[i] = data
         contents[i] = digest
         if entry is not None and entry.content == digest:
+            if i in raw and CacheEntry.trusted(stats_of[i]):
+                dirty[i] = True  # read again although unchanged: store its settled stat
             entries[i] = entry
             stats.summaries_cached += 1
             summaries[i] = entry.summary

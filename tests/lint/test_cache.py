@@ -394,3 +394,20 @@ def test_a_file_read_just_after_its_edit_is_hashed_again(tmp_path, monkeypatch):
     warm = lint(root)
     assert sorted(reads) == ["__init__.py", "base.py", "child.py", "other.py"]
     assert warm.stats.parsed == 0  # same content: the cache still answers
+
+
+def test_a_settled_file_read_again_gets_its_stat_refreshed(tmp_path, monkeypatch):
+    """A file hashed while it was fresh is read on the next run; once its times have settled,
+    that run stores them, and the run after it reads nothing."""
+    import dlt_lint.cache
+
+    root = project(tmp_path)
+    lint(root)  # fresh files: stats not trusted yet
+    for p in (root / "pkg").iterdir():
+        _age(p)
+    monkeypatch.setattr(dlt_lint.cache, "RACY_NS", 0)
+    reads = _count_reads(monkeypatch)
+    second = lint(root)
+    assert len(reads) == 4 and second.stats.parsed == 0 and second.stats.cache_written == 4
+    reads.clear()
+    assert lint(root).stats.parsed == 0 and reads == []
