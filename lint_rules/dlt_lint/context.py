@@ -172,18 +172,23 @@ class FileContext:
 
 
 def _import_anchor(tree: ast.Module) -> int:
-    """Line before which a new top-level import goes: after the module docstring and any
-    ``from __future__`` imports (1-based)."""
+    """Line before which a new top-level import goes (1-based): right after the file's leading
+    imports (as ruff adds one), else after the module docstring and any ``from __future__``
+    imports."""
     line = 1
+    seen_import = False
     for stmt in tree.body:
         if isinstance(stmt, ast.Expr) and isinstance(stmt.value, ast.Constant) \
                 and isinstance(stmt.value.value, str) and stmt is tree.body[0]:
             line = (stmt.end_lineno or stmt.lineno) + 1
             continue
-        if isinstance(stmt, ast.ImportFrom) and stmt.module == "__future__":
+        if isinstance(stmt, (ast.Import, ast.ImportFrom)):
             line = (stmt.end_lineno or stmt.lineno) + 1
+            seen_import = True
             continue
-        return stmt.lineno if line == 1 else max(line, 1)
+        if seen_import or line > 1:
+            return line
+        return stmt.lineno
     return line
 
 

@@ -29,6 +29,7 @@ from functools import lru_cache
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Iterable
 
+from dlt_lint.astwalk import walk
 from dlt_lint.semantic import Semantic
 
 if TYPE_CHECKING:
@@ -55,6 +56,9 @@ class RegistryEntry:
     required: list[str] | None = None  # None: absent or not a literal list of strings
     optional: dict[str, str | None] | None = None  # name -> default source text (None: not given)
     description: str | None = None
+    # When the entry names a function of the factory module instead of a class: the classes
+    # that function returns (``"window": create_window`` -> ``WindowAttention``).
+    builds: list[str] | None = None
     # ast nodes inside the factory module (not part of the picklable facts)
     key_node: ast.expr | None = field(default=None, repr=False, compare=False)
     class_node: ast.expr | None = field(default=None, repr=False, compare=False)
@@ -63,13 +67,13 @@ class RegistryEntry:
     def to_facts(self) -> dict[str, Any]:
         """Picklable, JSON-compatible summary (stored in the project index)."""
         return {"key": self.key, "class": self.cls, "required": self.required,
-                "optional": self.optional, "description": self.description}
+                "optional": self.optional, "description": self.description, "builds": self.builds}
 
     @classmethod
     def from_facts(cls, data: dict[str, Any]) -> "RegistryEntry":
         """Rebuild from :meth:`to_facts` output."""
         return cls(data["key"], data.get("class"), data.get("required"), data.get("optional"),
-                   data.get("description"))
+                   data.get("description"), data.get("builds"))
 
 
 @dataclass
@@ -118,8 +122,10 @@ class FactoryRegistry:
         return self.module.rpartition(".")[0]
 
     def classes(self) -> list[str]:
-        """Qualified names of the registered classes."""
-        return [e.cls for e in self.entries.values() if e.cls]
+        """Qualified names of the registered classes (and of those registered functions build)."""
+        out = [e.cls for e in self.entries.values() if e.cls]
+        out += [q for e in self.entries.values() for q in (e.builds or ()) if q not in out]
+        return out
 
     def to_facts(self) -> dict[str, Any]:
         """Picklable, JSON-compatible summary (stored in the project index)."""
@@ -309,9 +315,28 @@ def read_registries(tree: ast.Module, sem: Semantic, source: str | None = None) 
             reg.keys_by_name = {}
         registries.append(reg)
     _attach_functions(tree, registries)
+    _attach_builders(tree, sem, registries)
     for reg in registries:
         reg.literal = literals.get(_squash(reg.kind))
     return registries
+
+
+def _attach_builders(tree: ast.Module, sem: Semantic, registries: list[FactoryRegistry]) -> None:
+    """For entries naming a function of this module: the classes its ``return`` statements build."""
+    functions = {n.name: n for n in tree.body if isinstance(n, (ast.FunctionDef, ast.AsyncFunctionDef))}
+    for reg in registries:
+        for entry in reg.entries.values():
+            func = functions.get(entry.cls.rpartition(".")[2]) if entry.cls and \
+                entry.cls == f"{sem.module}.{entry.cls.rpartition('.')[2]}" else None
+            if func is None:
+                continue
+            built = []
+            for node in walk(func):
+                if isinstance(node, ast.Return) and isinstance(node.value, ast.Call):
+                    q = sem.resolve_call(node.value)
+                    if q and q not in built:
+                        built.append(q)
+            entry.builds = built or None
 
 
 class _Segments:

@@ -245,7 +245,7 @@ def test_dlt203_fix_adds_keras_import_for_name_imported_getter():
             return config
     """
     fixed = _fix("DLT203", src)
-    assert fixed.startswith("\nimport keras\nfrom keras.layers import Layer")
+    assert fixed.startswith("\nfrom keras.layers import Layer\nfrom keras.initializers import get as get_initializer\nimport keras\n")
     assert 'config["init"] = keras.initializers.serialize(self.init)' in fixed
 
 
@@ -616,3 +616,22 @@ def test_dlt201_trusts_a_registering_name_it_cannot_read():
     """When the decorator's module can be found nowhere, its name decides: unsure, not reported."""
     assert _dlt201(_DECORATED.format(module="dlt_no_such_pkg.registration", name="register_dl_technique")) == []
     assert _dlt201(_DECORATED.format(module="dlt_no_such_pkg.tools", name="timed")) == ["DLT201"]
+
+
+def test_dlt208_offers_no_fix_when_kwargs_also_feed_an_inner_layer():
+    source = textwrap.dedent("""\
+        import keras
+
+        class Outer(keras.layers.Layer):
+            def __init__(self, dim, **kwargs):
+                name = kwargs.pop("name", "outer")
+                super().__init__(name=name)
+                self.inner = keras.layers.Dense(dim, **kwargs)
+        """)
+    found = lint_source(source, "outer.py", _cfg(), module="outer", rules=[RULES["DLT208"]])
+    assert [d.code for d in found] == ["DLT208"] and found[0].fix is None
+    plain = source.replace("self.inner = keras.layers.Dense(dim, **kwargs)", "self.inner = keras.layers.Dense(dim)")
+    plain = plain.replace('name = kwargs.pop("name", "outer")\n        super().__init__(name=name)',
+                          'super().__init__(name="outer")')
+    fixed = lint_source(plain, "outer.py", _cfg(), module="outer", rules=[RULES["DLT208"]])
+    assert fixed and fixed[0].fix is not None

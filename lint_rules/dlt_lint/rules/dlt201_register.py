@@ -222,8 +222,8 @@ class MissingRegistration(Rule):
             """,
             expected_fixed="""
             \"\"\"Blocks.\"\"\"
-            import keras
             from keras import layers as L
+            import keras
 
             @keras.saving.register_keras_serializable()
             @some_other_decorator
@@ -264,8 +264,8 @@ class MissingRegistration(Rule):
                 pass
             """,
             expected_fixed="""
-            import keras
             import tensorflow as tf
+            import keras
 
             @keras.saving.register_keras_serializable()
             class Old(tf.keras.layers.Layer):

@@ -42,8 +42,9 @@ class InitKwargs(Rule):
     ## Fix safety
     Unsafe (it changes the public signature): adds `**kwargs` to the signature (annotated
     with `Any` when the other parameters are annotated) and to the single
-    `super().__init__(...)` call. No fix when there is no such call, several of them, or the
-    name `kwargs` is already in use.
+    `super().__init__(...)` call. No fix when there is no such call, several of them, the
+    name `kwargs` is already in use, or the existing `**kwargs` also feeds something else in
+    `__init__` (an inner layer's options would reach the base class and fail there).
     """
 
     code = "DLT208"
@@ -105,6 +106,10 @@ class InitKwargs(Rule):
             edits.extend(sig)
         else:
             name = init.args.kwarg.arg
+            in_call = {id(n) for n in walk(call)}
+            if any(isinstance(n, ast.Name) and n.id == name and id(n) not in in_call
+                   for stmt in init.body for n in walk(stmt)):
+                return None  # the mapping feeds something else too (an inner layer): not ours to pass on
         args = kc.append_call_args(ctx, call, [f"**{name}"])
         if args is None:
             return None
@@ -286,8 +291,8 @@ class InitKwargs(Rule):
             """,
             unsafe_fixes=True,
             expected_fixed="""
-            from typing import Any
             import keras
+            from typing import Any
 
 
             class Net(keras.Model):
@@ -315,5 +320,19 @@ class InitKwargs(Rule):
                 def __init__(self, width):
                     self.width = width
             """,
+        ),
+        # **kwargs also configures an inner layer: reported, but no fix.
+        Invalid(
+            """
+            import keras
+
+            class Outer(keras.layers.Layer):
+                def __init__(self, dim, **kwargs):
+                    name = kwargs.pop("name", "outer")
+                    super().__init__(name=name)
+                    self.inner = keras.layers.Dense(dim, **kwargs)
+            """,
+            expected_fixed=None,
+            message_contains="does not pass **kwargs",
         ),
     ]

@@ -552,8 +552,8 @@ class TensorFlowUse(Rule):
             """,
             count=4,
             expected_fixed="""
-            import keras
             import tensorflow as T
+            import keras
 
             def f(x, y):
                 z = keras.ops.transpose(keras.ops.matmul(x, y), axes=[0, 2, 1])

@@ -294,8 +294,8 @@ class LegacyKerasImport(Rule):
             """,
             count=2,
             expected_fixed="""
-            import keras
             import tensorflow as T
+            import keras
 
             class Block(keras.layers.Layer):
                 def build(self, shape):

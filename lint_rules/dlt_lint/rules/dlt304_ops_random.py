@@ -166,8 +166,8 @@ class OpsRandom(Rule):
             noise = ops.random.normal((2, 3), seed=1)
             """,
             expected_fixed="""
-            import keras
             from keras import ops
+            import keras
 
             noise = keras.random.normal((2, 3), seed=1)
             """,

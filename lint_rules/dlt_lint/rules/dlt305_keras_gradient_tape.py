@@ -151,8 +151,8 @@ class KerasGradientTape(Rule):
             """,
             expected_fixed="""
             \"\"\"Training step.\"\"\"
-            import tensorflow as tf
             import keras
+            import tensorflow as tf
 
             def step(model, x):
                 with tf.GradientTape() as tape:

@@ -6,7 +6,7 @@ import ast
 from typing import Iterator
 
 from dlt_lint import keras_facts as kf
-from dlt_lint.astwalk import iter_child_nodes
+from dlt_lint.astwalk import iter_child_nodes, walk
 from dlt_lint.rule import Invalid, Rule
 
 SOFTMAX_FUNCTIONS = frozenset({
@@ -107,7 +107,9 @@ class HardcodedSoftmax(Rule):
     `__init__`), in a class whose `__init__` calls `super().__init__` and where
     `self.score_activation` is free (or already holds the same `ProbabilityOutput`). When the class has a `build()`, the sub-layer is built
     there with `self.score_activation.build(None)`: a softmax has no weights, so building needs
-    no shape, and the scores' shape is not known statically.
+    no shape, and the scores' shape is not known statically. Scores cast to `float32` for a
+    numerically safe softmax get a sub-layer with `dtype="float32"`: a layer casts its inputs
+    to its compute dtype, which is `float16` under mixed precision.
     """
 
     code = "DLT401"
@@ -176,7 +178,8 @@ class HardcodedSoftmax(Rule):
             return None
         replacement = self.ctx.replace(call, f"self.{ATTRIBUTE}({self.ctx.text(call.args[0])})")
         state = self._attribute_state(cls, axis)
-        if state == "taken":
+        float32 = self._wants_float32(call.args[0], chain)
+        if state == "taken" or (state == "reusable" and float32):
             return None
         if state == "reusable":
             return self.fix("Call the existing self.score_activation", [replacement])
@@ -184,10 +187,13 @@ class HardcodedSoftmax(Rule):
         if local is None:
             return None
         indent = self.ctx.indent_of(super_init.lineno)
+        # Scores cast to float32 for a numerically safe softmax stay float32: a sub-layer's
+        # inputs are cast to its compute dtype (float16 under mixed precision) otherwise.
+        dtype = ', dtype="float32"' if float32 else ""
         edits = [self.ctx.insert_line_after(
             self.ctx.last_line(super_init),
             f'{indent}self.{ATTRIBUTE} = {local}(probability_type="softmax", '
-            f'type_config={{"axis": {axis}}}, name="{ATTRIBUTE}")')]
+            f'type_config={{"axis": {axis}}}, name="{ATTRIBUTE}"{dtype})')]
         build = kf.find_method(cls, "build")
         if build is not None:
             edit = self._build_edit(build)
@@ -198,6 +204,23 @@ class HardcodedSoftmax(Rule):
         if imp is not None:
             edits.insert(0, imp)
         return self.fix("Use a ProbabilityOutput sub-layer (self.score_activation)", edits)
+
+    @staticmethod
+    def _wants_float32(arg: ast.expr, chain: list[ast.AST]) -> bool:
+        """The softmax input is cast to float32: in the argument itself, or where the name it
+        passes is assigned in the same method."""
+        def mentions(node: ast.AST) -> bool:
+            return any(isinstance(n, ast.Constant) and n.value == "float32" for n in walk(node))
+
+        if mentions(arg):
+            return True
+        if isinstance(arg, ast.Name) and chain:
+            for node in walk(chain[-1]):
+                if isinstance(node, (ast.Assign, ast.AnnAssign)) and node.value is not None:
+                    targets = node.targets if isinstance(node, ast.Assign) else [node.target]
+                    if any(isinstance(t, ast.Name) and t.id == arg.id for t in targets) and mentions(node.value):
+                        return True
+        return False
 
     def _self_available(self, cls: ast.ClassDef, chain: list[ast.AST]) -> bool:
         if not chain or not isinstance(chain[0], (ast.FunctionDef, ast.AsyncFunctionDef)):
@@ -341,9 +364,9 @@ class HardcodedSoftmax(Rule):
             """,
             unsafe_fixes=True,
             expected_fixed="""
-            from dl_techniques.layers.activations import ProbabilityOutput
             import keras
             from keras import ops
+            from dl_techniques.layers.activations import ProbabilityOutput
 
             class TinyAttention(keras.layers.Layer):
                 def __init__(self, dim, **kwargs):
@@ -373,8 +396,8 @@ class HardcodedSoftmax(Rule):
             count=2,
             unsafe_fixes=True,
             expected_fixed="""
-            from dl_techniques.layers.activations import ProbabilityOutput
             import keras as K
+            from dl_techniques.layers.activations import ProbabilityOutput
 
             class PairAttention(K.layers.Layer):
                 def __init__(self, **kwargs):
@@ -427,9 +450,9 @@ class HardcodedSoftmax(Rule):
             path="pkg/layers/attention/mixer.py",
             unsafe_fixes=True,
             expected_fixed="""
-            from dl_techniques.layers.activations import ProbabilityOutput
             import tensorflow as tf
             import keras
+            from dl_techniques.layers.activations import ProbabilityOutput
 
             class Mixer(keras.layers.Layer):
                 def __init__(self, **kwargs):
@@ -481,6 +504,36 @@ class HardcodedSoftmax(Rule):
 
                 def call(self, scores):
                     return keras.ops.softmax(scores, axis=self.axis)
+            """,
+        ),
+        # A float32 softmax stays float32.
+        Invalid(
+            """
+            import keras
+            from keras import ops
+
+            class CastAttention(keras.layers.Layer):
+                def __init__(self, **kwargs):
+                    super().__init__(**kwargs)
+
+                def call(self, scores):
+                    scores = ops.cast(scores, "float32")
+                    return ops.softmax(scores)
+            """,
+            unsafe_fixes=True,
+            expected_fixed="""
+            import keras
+            from keras import ops
+            from dl_techniques.layers.activations import ProbabilityOutput
+
+            class CastAttention(keras.layers.Layer):
+                def __init__(self, **kwargs):
+                    super().__init__(**kwargs)
+                    self.score_activation = ProbabilityOutput(probability_type="softmax", type_config={"axis": -1}, name="score_activation", dtype="float32")
+
+                def call(self, scores):
+                    scores = ops.cast(scores, "float32")
+                    return self.score_activation(scores)
             """,
         ),
     ]

@@ -277,8 +277,8 @@ class DirectNormalizationLayer(Rule):
                     self.norm = keras.layers.LayerNormalization(epsilon=1e-5, name="norm")
             """,
             expected_fixed="""
-            from dl_techniques.layers.norms import create_normalization_layer
             import keras
+            from dl_techniques.layers.norms import create_normalization_layer
 
             class Block(keras.layers.Layer):
                 def __init__(self, **kwargs):
@@ -302,8 +302,8 @@ class DirectNormalizationLayer(Rule):
             """,
             count=2,
             expected_fixed="""
-            from dl_techniques.layers.norms import create_normalization_layer
             from keras import layers as L
+            from dl_techniques.layers.norms import create_normalization_layer
 
             class Conv(L.Layer):
                 def __init__(self, **kwargs):
@@ -332,9 +332,9 @@ class DirectNormalizationLayer(Rule):
             """,
             count=3,
             expected_fixed="""
-            from dl_techniques.layers.norms import create_normalization_layer
             import tensorflow as tf
             from keras.layers import LayerNormalization as LN, RMSNormalization
+            from dl_techniques.layers.norms import create_normalization_layer
 
             class Block(tf.keras.layers.Layer):
                 def __init__(self, **kwargs):

@@ -6,6 +6,7 @@ import ast
 from typing import Any
 
 from dlt_lint import registries as regs
+from dlt_lint.astwalk import walk
 from dlt_lint.rule import Invalid, Rule, Valid
 from dlt_lint.rules.dlt201_register import module_level_classes
 
@@ -17,8 +18,10 @@ class UnregisteredAttentionClass(Rule):
     of the attention factory module: the module named by the option
     `factories.attention-module`, by default any module whose dotted name ends in
     `attention.factory`) that the factory's registry does not list. Exempt: abstract classes,
-    private classes (`_Name`), and classes that registered classes inherit from (shared
-    bases). Nothing is reported while no attention registry is known (the factory module is
+    private classes (`_Name`), classes that registered classes inherit from (shared bases),
+    and building blocks that another Keras class of the same module creates as sub-layers.
+    A registry entry may name a function of the factory module; the classes it returns count
+    as registered. Nothing is reported while no attention registry is known (the factory module is
     not part of the linted files).
 
     ## Why
@@ -73,7 +76,7 @@ class UnregisteredAttentionClass(Rule):
                     continue
                 local_bases = {self.ctx.sem.qualify_local(c.name) for c in module_level_classes(node.body)
                                if self._is_local_base_of_registered(c, registered)}
-                if q in local_bases:
+                if q in local_bases or self._component_of_another_class(cls):
                     continue
                 self.report(self.ctx.name_range(cls),
                             f"attention class `{cls.name}` is not registered in the attention factory "
@@ -83,6 +86,18 @@ class UnregisteredAttentionClass(Rule):
     def _canonical(self, qualname: str) -> str:
         info = self.ctx.project.find_class(qualname)
         return info.qualname if info is not None else qualname
+
+    def _component_of_another_class(self, cls: ast.ClassDef) -> bool:
+        """Another Keras class of this file creates ``cls`` as a sub-layer: it is a building
+        block of that class (a branch, a per-window core), not a mechanism to select."""
+        me = self.ctx.sem.qualify_local(cls.name)
+        for other in module_level_classes(self.ctx.tree.body):
+            if other is cls or not self.ctx.keras_class(other):
+                continue
+            for sub in walk(other):
+                if isinstance(sub, ast.Call) and self.ctx.sem.resolve_call(sub) == me:
+                    return True
+        return False
 
     def _is_local_base_of_registered(self, cls: ast.ClassDef, registered: set[str]) -> bool:
         """``cls`` (in this file) is a base of a registered class defined in this file."""
@@ -142,6 +157,35 @@ class UnregisteredAttentionClass(Rule):
                 pass
             """,
             path="pkg/layers/attention/lonely.py",
+        ),
+        # A building block created by a registered class, and a class a registered
+        # function builds.
+        Valid(
+            """
+            import keras
+
+            class GateBranch(keras.layers.Layer):
+                def call(self, x):
+                    return x * keras.ops.sigmoid(x)
+
+            class TriGateAttention(keras.layers.Layer):
+                def __init__(self, **kwargs):
+                    super().__init__(**kwargs)
+                    self.branches = [GateBranch() for _ in range(3)]
+
+            class WindowAttention(keras.layers.Layer):
+                def __init__(self, dim, mode="grid", **kwargs):
+                    super().__init__(**kwargs)
+
+            def create_grid_window(dim, **kwargs):
+                return WindowAttention(dim=dim, mode="grid", **kwargs)
+
+            ATTENTION_REGISTRY = {
+                "tri": {"class": TriGateAttention, "required_params": [], "optional_params": {}},
+                "window": {"class": create_grid_window, "required_params": ["dim"], "optional_params": {}},
+            }
+            """,
+            path="dl_techniques/layers/attention/factory.py",
         ),
     ]
     INVALID = [
