@@ -270,6 +270,12 @@ class TrackingIndex(ProjectIndex):
         return self._record("extras", code, lambda: super(TrackingIndex, self).extras(code),
                             lambda pairs: self._extras_fp(code, pairs))
 
+    def extras_having(self, code: str, field: str, value: Any) -> list[str]:
+        if self.log is None or self._depth:
+            return super().extras_having(code, field, value)
+        return self._record("extras_having", (code, field, value),
+                            lambda: super(TrackingIndex, self).extras_having(code, field, value), tuple)
+
     @staticmethod
     def _extras_fp(code: str, pairs: list[tuple[ModuleSummary, Any]]) -> str:
         return fingerprint(sorted((s.module, extras_fp(s, code)) for s, _ in pairs))
@@ -290,6 +296,8 @@ class TrackingIndex(ProjectIndex):
                 value = tuple(self.class_fp(i) for i in self.ancestors(key))
             elif kind == "extras":
                 value = self._extras_fp(key, self.extras(key))
+            elif kind == "extras_having":
+                value = tuple(self.extras_having(*key))
             elif kind == "module":
                 value = self.summary_fp(dict.get(self.modules, key))
             elif kind == "modules":

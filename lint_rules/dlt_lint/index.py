@@ -194,3 +194,9 @@ class ProjectIndex:
     def extras(self, code: str) -> list[tuple[ModuleSummary, Any]]:
         """Facts that rule ``code`` collected, per module."""
         return [(s, s.extras[code]) for s in self.modules.values() if code in s.extras]
+
+    def extras_having(self, code: str, field: str, value: Any) -> list[str]:
+        """Modules whose ``code`` facts (a dict) list ``value`` under ``field``: a narrow
+        question, so a cached answer survives changes to every other fact."""
+        return sorted(s.module for s, facts in self.extras(code)
+                      if isinstance(facts, dict) and value in facts.get(field, ()))

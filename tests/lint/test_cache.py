@@ -18,6 +18,7 @@ from dlt_lint.rule import Rule
 
 from tests.lint.engine_helpers import (
     DLT_LINT,
+    REGISTERED,
     UNREGISTERED,
     cli,
     registered_rules,
@@ -411,3 +412,19 @@ def test_a_settled_file_read_again_gets_its_stat_refreshed(tmp_path, monkeypatch
     assert len(reads) == 4 and second.stats.parsed == 0 and second.stats.cache_written == 4
     reads.clear()
     assert lint(root).stats.parsed == 0 and reads == []
+
+
+def test_a_namesake_registered_elsewhere_invalidates_only_through_its_name(tmp_path):
+    """pkg/a.py's DLT201 fix turns unsafe when pkg/b.py registers a class of the same name under
+    the default package; unrelated edits to pkg/b.py keep a.py's cached result."""
+    root = write(tmp_path / "proj", {"pkg/__init__.py": "", "pkg/a.py": UNREGISTERED,
+                                     "pkg/b.py": "import keras\n\n\nclass Other(keras.layers.Layer):\n    pass\n"})
+    first = lint(root)
+    assert {d.filename: d.fix.applicability for d in first.diagnostics} == {"pkg/a.py": "safe", "pkg/b.py": "safe"}
+    (root / "pkg" / "b.py").write_text(
+        "import keras\n\n\nclass Other(keras.layers.Layer):\n    def call(self, x):\n        return x\n")
+    second = lint(root)
+    assert second.stats.linted == 1  # only b.py: a.py's question about `Block` has the same answer
+    (root / "pkg" / "b.py").write_text(REGISTERED)
+    third = lint(root)
+    assert {d.filename: d.fix.applicability for d in third.diagnostics} == {"pkg/a.py": "unsafe"}

@@ -635,3 +635,31 @@ def test_dlt208_offers_no_fix_when_kwargs_also_feed_an_inner_layer():
                           'super().__init__(name="outer")')
     fixed = lint_source(plain, "outer.py", _cfg(), module="outer", rules=[RULES["DLT208"]])
     assert fixed and fixed[0].fix is not None
+
+
+def test_dlt201_fix_is_unsafe_when_a_namesake_class_exists_elsewhere():
+    """Two project classes called CapsNet registered with the bare decorator would share the
+    name "Custom>CapsNet": the fix is then offered as unsafe only."""
+    legacy = """\
+        import keras
+
+
+        class CapsNet(keras.Model):
+            def call(self, x):
+                return x
+        """
+    current = """\
+        import keras
+
+
+        @keras.saving.register_keras_serializable()
+        class CapsNet(keras.Model):
+            def call(self, x):
+                return x * 2
+        """
+    project = _project({"pkg.legacy": legacy, "pkg.model": current})
+    found = _lint("DLT201", legacy, project, module="pkg.legacy")
+    assert [d.code for d in found] == ["DLT201"]
+    assert found[0].fix.applicability == "unsafe" and "pkg.model" in found[0].fix.message
+    alone = _lint("DLT201", legacy, _project({"pkg.legacy": legacy}), module="pkg.legacy")
+    assert alone[0].fix.applicability == "safe"

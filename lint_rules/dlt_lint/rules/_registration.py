@@ -150,7 +150,7 @@ def _project_registering(ctx: FileContext, qualname: str, hops: int = 4) -> bool
         if summary is None:
             return _outside_project_registers(module, name)
         facts = summary.extras.get(COLLECT_KEY)
-        if isinstance(facts, (list, tuple, set, frozenset)) and name in facts:
+        if isinstance(facts, dict) and name in facts.get("callables", ()):
             return True
         target = summary.imports.get(name)
         if not target:
@@ -196,3 +196,27 @@ def _installed_registering(module: str, name: str, hops: int = 4) -> bool | None
             return False
         module, _, name = target.rpartition(".")
     return None
+
+
+def default_package_classes(tree: ast.Module, sem: Semantic) -> set[str]:
+    """Classes of the module registered by ``@register_keras_serializable()`` without a
+    ``package`` or ``name``: Keras files them as ``Custom>Name``."""
+    out: set[str] = set()
+    for cls in _module_level(tree.body):
+        if not isinstance(cls, ast.ClassDef):
+            continue
+        for dec in cls.decorator_list:
+            target = dec.func if isinstance(dec, ast.Call) else dec
+            if canonical(sem.resolve(target)) not in kf.REGISTER_DECORATORS:
+                continue
+            args = dec.args if isinstance(dec, ast.Call) else []
+            keywords = {k.arg for k in dec.keywords} if isinstance(dec, ast.Call) else set()
+            if not args and not keywords & {"package", "name", None}:
+                out.add(cls.name)
+    return out
+
+
+def namesakes(ctx: FileContext, name: str) -> list[str]:
+    """Other project modules that register a class called ``name`` under the default package:
+    registering this one the same way would give both the name ``Custom>name``."""
+    return [m for m in ctx.project.extras_having(COLLECT_KEY, "custom", name) if m != ctx.sem.module]

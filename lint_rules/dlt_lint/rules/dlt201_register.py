@@ -54,7 +54,10 @@ class MissingRegistration(Rule):
 
     ## Fix safety
     Safe: adds the decorator (and `import keras` when the module lacks it). Registration does
-    not change what the class computes. Abstract classes are not reported.
+    not change what the class computes. Abstract classes are not reported. Unsafe when another
+    module of the project already registers a class of the same name under the default
+    package: both would be `Custom>Name`, and the one imported last would silently replace
+    the other when a model is loaded.
     """
 
     code = "DLT201"
@@ -68,9 +71,13 @@ class MissingRegistration(Rule):
 
     @classmethod
     def collect(cls, tree: ast.Module, ctx: FileContext) -> Any:
-        """Names of the module's functions and classes that register what they are given."""
+        """Names of the module's functions and classes that register what they are given, and
+        of its classes registered under Keras' default package (``Custom>Name``)."""
         found = reg.registering_callables(tree, ctx.sem, ctx.source)
-        return sorted(found) if found else None
+        custom = sorted(reg.default_package_classes(tree, ctx.sem))
+        if not found and not custom:
+            return None
+        return {"callables": sorted(found), "custom": custom}
 
     def visit_Module(self, node: ast.Module) -> None:
         ctx = self.ctx
@@ -99,6 +106,11 @@ class MissingRegistration(Rule):
         edits = [self.ctx.insert_line_before(first, f"{indent}@{local}.saving.register_keras_serializable()")]
         if imp is not None:
             edits.insert(0, imp)
+        others = reg.namesakes(self.ctx, cls.name)
+        if others:
+            # Both would be registered as "Custom>Name": the later import silently wins.
+            return self.fix(f"Add @keras.saving.register_keras_serializable() (a class `{cls.name}` "
+                            f"also exists in {', '.join(others)}: choose a package)", edits, unsafe=True)
         return self.fix("Add @keras.saving.register_keras_serializable()", edits)
 
     VALID = [
