@@ -53,6 +53,7 @@ class LintRecord:
 # (size, mtime_ns, ctime_ns, inode, wall-clock ns when taken)
 StatKey = tuple[int, int, int, int, int]
 RACY_NS = 2_000_000_000
+RACY_FINE_NS = 100_000_000
 
 
 def stat_key(path: str) -> StatKey | None:
@@ -123,15 +124,20 @@ class CacheEntry:
         """The file still has the content this entry describes, judged from its stat alone.
 
         Size, modification and change time (which no tool can set back) and inode must match,
-        and the file must have been older than :data:`RACY_NS` when it was read: an edit in the
-        same clock tick as that read would leave the times equal, so a file that was that
-        fresh is read and hashed again."""
+        and the file must have been older than the racy window when it was read (see
+        :meth:`trusted`): an edit in the same clock tick as that read would leave the times
+        equal, so a file that was that fresh is read and hashed again."""
         return key is not None and self.stat is not None and key[:4] == self.stat[:4] and self.trusted(self.stat)
 
     @staticmethod
     def trusted(key: StatKey | None) -> bool:
-        """The file was older than the racy window when ``key`` was taken."""
-        return key is not None and key[1] < key[4] - RACY_NS and key[2] < key[4] - RACY_NS
+        """The file was older than the racy window when ``key`` was taken: :data:`RACY_NS` on
+        file systems with whole-second times, :data:`RACY_FINE_NS` on those with finer ones
+        (their times move with the kernel's clock tick, a few milliseconds)."""
+        if key is None:
+            return False
+        window = RACY_NS if key[1] % 1_000_000_000 == 0 and key[2] % 1_000_000_000 == 0 else RACY_FINE_NS
+        return key[1] < key[4] - window and key[2] < key[4] - window
 
     def record(self, filename: str) -> LintRecord | None:
         if self.log is None or self.rows is None:

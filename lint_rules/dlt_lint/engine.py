@@ -55,6 +55,9 @@ from dlt_lint.semantic import canonical, is_keras_base
 
 # Below this many files to process, a pool costs more than it saves.
 POOL_THRESHOLD = 16
+# Cache entries rewritten per run only to record a file's settled stat (bounds the cost of
+# the first run after a checkout; the rest follow in later runs).
+MAX_STAT_REFRESH = 64
 
 
 # =========================================================================== fingerprints
@@ -727,6 +730,7 @@ def _run(files: list[SourceFile], config: LintConfig, options: RunOptions | None
     tasks: list[tuple[int, SourceFile, bytes | None, bool]] = []
     raw: dict[int, bytes] = {}
     stats_of: list[StatKey | None] = [None] * n
+    refreshes = 0
     for i, f in enumerate(every):
         entry = cache.load(f.path) if options.use_cache else None
         if entry is not None and entry.context != contexts[i]:
@@ -747,8 +751,9 @@ def _run(files: list[SourceFile], config: LintConfig, options: RunOptions | None
             raw[i] = data
         contents[i] = digest
         if entry is not None and entry.content == digest:
-            if i in raw and CacheEntry.trusted(stats_of[i]):
+            if i in raw and refreshes < MAX_STAT_REFRESH and CacheEntry.trusted(stats_of[i]):
                 dirty[i] = True  # read again although unchanged: store its settled stat
+                refreshes += 1
             entries[i] = entry
             stats.summaries_cached += 1
             summaries[i] = entry.summary

@@ -357,6 +357,7 @@ def test_an_unchanged_old_file_is_not_read_again(tmp_path, monkeypatch):
         _age(p)
     # A test cannot move the change time back; shrink the racy window instead.
     monkeypatch.setattr(dlt_lint.cache, "RACY_NS", 0)
+    monkeypatch.setattr(dlt_lint.cache, "RACY_FINE_NS", 0)
     cold = lint(root)  # reads and hashes every file, recording their stat
     reads = _count_reads(monkeypatch)
     warm = lint(root)
@@ -373,6 +374,7 @@ def test_an_edit_that_keeps_size_and_mtime_is_still_seen(tmp_path, monkeypatch):
     for p in (root / "pkg").iterdir():
         _age(p)
     monkeypatch.setattr(dlt_lint.cache, "RACY_NS", 0)
+    monkeypatch.setattr(dlt_lint.cache, "RACY_FINE_NS", 0)
     assert [d.filename for d in lint(root).diagnostics] == ["pkg/child.py", "pkg/other.py"]
     other = root / "pkg" / "other.py"
     before = other.stat()
@@ -407,6 +409,7 @@ def test_a_settled_file_read_again_gets_its_stat_refreshed(tmp_path, monkeypatch
     for p in (root / "pkg").iterdir():
         _age(p)
     monkeypatch.setattr(dlt_lint.cache, "RACY_NS", 0)
+    monkeypatch.setattr(dlt_lint.cache, "RACY_FINE_NS", 0)
     reads = _count_reads(monkeypatch)
     second = lint(root)
     assert len(reads) == 4 and second.stats.parsed == 0 and second.stats.cache_written == 4
@@ -428,3 +431,31 @@ def test_a_namesake_registered_elsewhere_invalidates_only_through_its_name(tmp_p
     (root / "pkg" / "b.py").write_text(REGISTERED)
     third = lint(root)
     assert {d.filename: d.fix.applicability for d in third.diagnostics} == {"pkg/a.py": "unsafe"}
+
+
+def test_racy_window_follows_the_timestamp_granularity():
+    now = 1_800_000_000_000_000_000
+    second = 1_000_000_000
+    # Whole-second times (FAT, HFS+, ext3): the file must be 2 s old.
+    assert not CacheEntry.trusted((10, now - second, now - second, 1, now))
+    assert CacheEntry.trusted((10, now - 3 * second, now - 3 * second, 1, now))
+    # Finer times: a few clock ticks are enough.
+    assert CacheEntry.trusted((10, now - second + 7, now - second + 7, 1, now))
+    assert not CacheEntry.trusted((10, now - 10_000_000 + 7, now - 10_000_000 + 7, 1, now))
+    assert not CacheEntry.trusted(None)
+
+
+def test_stat_refreshes_per_run_are_bounded(tmp_path, monkeypatch):
+    import dlt_lint.cache
+    import dlt_lint.engine
+
+    root = project(tmp_path)
+    lint(root)
+    for p in (root / "pkg").iterdir():
+        _age(p)
+    monkeypatch.setattr(dlt_lint.cache, "RACY_NS", 0)
+    monkeypatch.setattr(dlt_lint.cache, "RACY_FINE_NS", 0)
+    monkeypatch.setattr(dlt_lint.engine, "MAX_STAT_REFRESH", 3)
+    assert lint(root).stats.cache_written == 3
+    assert lint(root).stats.cache_written == 1  # the fourth file, one run later
+    assert lint(root).stats.cache_written == 0
