@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import ast
 from collections import deque
-from typing import Iterator
+from typing import Callable, Iterator
 
 # Fields that never hold a node, in any node type (identifiers, numbers, flags, contexts).
 _NOT_NODES = frozenset({
@@ -51,11 +51,15 @@ def iter_child_nodes(node: ast.AST) -> list[ast.AST]:
 
 def walk(node: ast.AST) -> Iterator[ast.AST]:
     """Every node under ``node`` (itself included), breadth first like ``ast.walk``."""
+    return _breadth_first(node, iter_child_nodes)
+
+
+def _breadth_first(node: ast.AST, children: Callable[[ast.AST], list[ast.AST]]) -> Iterator[ast.AST]:
     todo = deque([node])
     pop, extend = todo.popleft, todo.extend
     while todo:
         current = pop()
-        extend(iter_child_nodes(current))
+        extend(children(current))
         yield current
 
 
@@ -82,9 +86,4 @@ def child_statements(node: ast.AST) -> list[ast.AST]:
 def statements(tree: ast.AST) -> Iterator[ast.AST]:
     """Every statement under ``tree`` (itself included) in the order ``ast.walk`` meets them,
     without visiting a single expression."""
-    todo = deque([tree])
-    pop, extend = todo.popleft, todo.extend
-    while todo:
-        node = pop()
-        extend(child_statements(node))
-        yield node
+    return _breadth_first(tree, child_statements)

@@ -36,16 +36,16 @@ REGISTERING = kf.REGISTER_DECORATORS | {
 }
 
 
-def _module_level(body: list[ast.stmt]) -> Iterator[ast.stmt]:
+def module_level(body: list[ast.stmt]) -> Iterator[ast.stmt]:
     """Module-level statements, also those inside module-level ``if`` / ``try`` blocks."""
     for stmt in body:
         yield stmt
         if isinstance(stmt, ast.If):
-            yield from _module_level(stmt.body)
-            yield from _module_level(stmt.orelse)
+            yield from module_level(stmt.body)
+            yield from module_level(stmt.orelse)
         elif isinstance(stmt, ast.Try):
             for block in (stmt.body, stmt.orelse, stmt.finalbody, *[h.body for h in stmt.handlers]):
-                yield from _module_level(block)
+                yield from module_level(block)
 
 
 def _is_custom_objects(sem: Semantic, node: ast.AST) -> bool:
@@ -81,7 +81,7 @@ def registering_callables(tree: ast.Module, sem: Semantic, source: str | None = 
     another such callable of the same module)."""
     if source is not None and not any(w in source for w in _WORDS):
         return set()
-    defs = [s for s in _module_level(tree.body)
+    defs = [s for s in module_level(tree.body)
             if isinstance(s, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef))]
     found: set[str] = set()
     changed = True
@@ -100,7 +100,7 @@ def registered_by_statements(tree: ast.Module, sem: Semantic, local: set[str],
     out: set[str] = set()
     if source is not None and not any(w in source for w in _WORDS):
         return out
-    for stmt in _module_level(tree.body):
+    for stmt in module_level(tree.body):
         if not isinstance(stmt, (ast.Expr, ast.Assign)):
             continue
         for node in walk(stmt):
@@ -202,7 +202,7 @@ def default_package_classes(tree: ast.Module, sem: Semantic) -> set[str]:
     """Classes of the module registered by ``@register_keras_serializable()`` without a
     ``package`` or ``name``: Keras files them as ``Custom>Name``."""
     out: set[str] = set()
-    for cls in _module_level(tree.body):
+    for cls in module_level(tree.body):
         if not isinstance(cls, ast.ClassDef):
             continue
         for dec in cls.decorator_list:

@@ -12,15 +12,7 @@ from dlt_lint.rules import _registration as reg
 
 def module_level_classes(body: list[ast.stmt]) -> Iterator[ast.ClassDef]:
     """Classes defined at module level (also inside module-level ``if`` / ``try`` blocks)."""
-    for stmt in body:
-        if isinstance(stmt, ast.ClassDef):
-            yield stmt
-        elif isinstance(stmt, ast.If):
-            yield from module_level_classes(stmt.body)
-            yield from module_level_classes(stmt.orelse)
-        elif isinstance(stmt, ast.Try):
-            for block in (stmt.body, stmt.orelse, stmt.finalbody, *[h.body for h in stmt.handlers]):
-                yield from module_level_classes(block)
+    return (s for s in reg.module_level(body) if isinstance(s, ast.ClassDef))
 
 
 class MissingRegistration(Rule):
