@@ -84,3 +84,21 @@ def test_roundtrip(gating_type, tmp_path):
         lambda: create_ffn_moe(num_experts=3, ffn_config=FFN, top_k=2, gating_type=gating_type,
                                use_residual_connection=True),
         random_inputs([(2, 5, 8)]), tmp_path)
+
+
+@pytest.mark.parametrize("gating_type", ["linear", "cosine"])
+def test_every_trainable_weight_gets_a_gradient(gating_type):
+    """A training step reaches every trainable weight: cosine gating has no dense router
+    left untrained (Keras warns "Gradients do not exist" for such weights)."""
+    import warnings
+
+    inputs = keras.Input((5, 8))
+    model = keras.Model(inputs, create_ffn_moe(num_experts=3, ffn_config=FFN, top_k=2,
+                                               gating_type=gating_type)(inputs))
+    model.compile(optimizer="sgd", loss="mse")
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        model.train_on_batch(_x(), _x(seed=1))
+    assert not [w for w in caught if "Gradients do not exist" in str(w.message)]
+    routers = [w.path for w in model.trainable_weights if "router/kernel" in w.path]
+    assert bool(routers) == (gating_type == "linear")

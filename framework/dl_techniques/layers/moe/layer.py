@@ -73,7 +73,10 @@ class MixtureOfExperts(keras.layers.Layer):
             create_ffn_from_config({**self.ffn_config, "name": f"expert_{i}"})
             for i in range(num_experts)
         ]
-        self.router = keras.layers.Dense(num_experts, use_bias=False, name="router")
+        # Linear gating scores tokens with a dense projection; cosine gating uses expert
+        # embeddings (created in build) and has no projection to train.
+        self.router = (keras.layers.Dense(num_experts, use_bias=False, name="router")
+                       if gating_type == "linear" else None)
         self.router_probs = ProbabilityOutput(probability_type="softmax", type_config={"axis": -1},
                                               name="router_probs")
 
@@ -82,7 +85,8 @@ class MixtureOfExperts(keras.layers.Layer):
         dim = input_shape[-1]
         if dim is None:
             raise ValueError("the last input dimension must be known")
-        self.router.build(input_shape)
+        if self.router is not None:
+            self.router.build(input_shape)
         for expert in self.experts:
             expert.build(input_shape)
         self.router_probs.build(tuple(input_shape[:-1]) + (self.num_experts,))
