@@ -336,3 +336,21 @@ def test_probability_roundtrip(probability_type, tmp_path):
         random_inputs([(2, 3, 8)], seed=11),
         tmp_path,
     )
+
+
+@pytest.mark.parametrize("probability_type, config", [("softmax", {"axis": -1}), ("sparsemax", {"axis": -1})])
+def test_float32_probability_output_stays_float32_under_mixed_precision(probability_type, config):
+    """The wrapper's dtype reaches the layer that computes: a float32 ProbabilityOutput gives
+    float32 probabilities even when the global policy is mixed_float16."""
+    previous = keras.config.dtype_policy()
+    keras.config.set_dtype_policy("mixed_float16")
+    try:
+        layer = ProbabilityOutput(probability_type=probability_type, type_config=config, dtype="float32")
+        scores = np.random.default_rng(0).normal(size=(2, 5)).astype("float32")
+        probs = keras.ops.convert_to_numpy(layer(scores))
+        assert probs.dtype == np.float32
+        mixed = keras.ops.convert_to_numpy(ProbabilityOutput(probability_type=probability_type,
+                                                             type_config=config)(scores))
+        assert mixed.dtype == np.float16
+    finally:
+        keras.config.set_dtype_policy(previous)

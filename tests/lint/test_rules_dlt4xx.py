@@ -432,3 +432,28 @@ def test_dlt406_fixes_typos_only(given, key, typo):
     from dlt_lint.rules.dlt406_factory_call import is_typo_of
 
     assert is_typo_of(given, key) is typo
+
+
+def test_dlt401_float32_softmax_stays_float32_under_mixed_precision():
+    """Scores cast to float32 before the softmax: the fixed layer still normalises them in
+    float32 when the global policy is mixed_float16 (its ProbabilityOutput gets dtype float32)."""
+    keras = pytest.importorskip("keras")
+    pytest.importorskip("dl_techniques.layers.activations")
+    source = SOFTMAX_LAYER.replace("weights = ops.softmax(scores, axis=-1)",
+                                   "scores = ops.cast(scores, \"float32\")\n"
+                                   "        weights = ops.softmax(scores, axis=-1)")
+    fixed = _fix("DLT401", source, unsafe=True)
+    assert 'dtype="float32"' in fixed
+    previous = keras.config.dtype_policy()
+    keras.config.set_dtype_policy("mixed_float16")
+    try:
+        layer = _exec(fixed)["TinyAttention"](8, 2)
+        x = np.random.default_rng(0).normal(size=(2, 5, 8)).astype("float32")
+        layer(x)
+        scores = keras.ops.cast(np.random.default_rng(1).normal(size=(2, 5, 5)), "float32")
+        probs = layer.score_activation(scores)
+        assert keras.backend.standardize_dtype(probs.dtype) == "float32"
+        np.testing.assert_allclose(keras.ops.convert_to_numpy(probs),
+                                   keras.ops.convert_to_numpy(keras.ops.softmax(scores, axis=-1)), rtol=1e-6)
+    finally:
+        keras.config.set_dtype_policy(previous)

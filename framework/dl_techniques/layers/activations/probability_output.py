@@ -139,8 +139,10 @@ class ProbabilityOutput(keras.layers.Layer):
         self.probability_type = probability_type
         self.type_config = dict(type_config or {})
         layer_class = PROBABILITY_TYPES[probability_type]["class"]
+        # The inner layer computes with the wrapper's dtype policy: a ProbabilityOutput made
+        # float32 (a numerically safe softmax under mixed precision) must stay float32 inside.
         self.probability_layer = layer_class(
-            name=f"{probability_type}_probability", **self.type_config
+            name=f"{probability_type}_probability", dtype=self.dtype_policy, **self.type_config
         )
 
     def build(self, input_shape: tuple[Any, ...]) -> None:
